@@ -1,0 +1,77 @@
+"""Plain data passed between the pipeline stages: an article, its tables, their rows and cells.
+
+Both input forms (the flattened wiki-style text and real MediaWiki wikitext) are read into these
+same classes, so everything after the parse stage is written once. Nothing here knows about
+Prefect, pandera or DuckDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ArticleFormat = Literal["flattened", "wikitext"]
+CellOrigin = Literal["source", "rowspan", "colspan"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: the text as written and the value a reader sees.
+
+    `origin` says whether the cell was written in the source or is a copy made by a rowspan or
+    colspan, so a copied value is never counted as a second observation.
+    """
+
+    raw: str
+    text: str
+    notes: tuple[str, ...] = ()
+    is_header: bool = False
+    origin: CellOrigin = "source"
+    sort_value: str | None = None
+
+
+@dataclass
+class SourceRow:
+    """A data row of a table, with where it stands in the file."""
+
+    row_index: int  # 1-based among the table's data rows (header rows not counted)
+    line: int  # 1-based line of the file where the row starts
+    raw_text: str
+    cells: list[Cell]
+    css_class: str = ""
+
+
+@dataclass
+class SourceTable:
+    """A table as found in the article: one label per column, then its data rows."""
+
+    table_index: int  # 1-based order of the table in the article
+    line: int  # 1-based line where the table (its header row) starts
+    section_path: tuple[str, ...]
+    header: list[str]
+    header_raw: str
+    rows: list[SourceRow]
+    caption: str = ""
+
+
+@dataclass
+class Section:
+    level: int
+    title: str
+    line: int
+    path: tuple[str, ...]
+
+
+@dataclass
+class Article:
+    """An article read from `raw/` and parsed into sections and tables."""
+
+    article_id: str  # the file's path relative to the raw folder: stable across runs
+    source_path: str
+    title: str
+    format: ArticleFormat
+    content_sha256: str
+    sections: list[Section] = field(default_factory=list)
+    infobox: dict[str, str] = field(default_factory=dict)
+    tables: list[SourceTable] = field(default_factory=list)
+    unknown_templates: dict[str, int] = field(default_factory=dict)  # name -> times seen

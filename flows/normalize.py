@@ -1,0 +1,490 @@
+"""Stage 3, normalize: turn the rows of poll and timeline tables into typed records.
+
+Each data row ends in exactly one place: a poll (with one result per answer), an event, a skipped
+row (blank, summary) or a rejected row with the check and the reason. Shifted rows (a cell left
+out, so every later cell sits one column to the left) are realigned by what the cells hold, the
+repair is recorded on the poll, and a row that two alignments fit equally well is rejected rather
+than guessed. Values are read strictly (`flows.values`, `flows.dates`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.article import Article, Cell, SourceRow, SourceTable
+from flows.dates import DateParseError, DateSpan, looks_like_date, parse_date_span
+from flows.extract import ClassifiedTable, Column, classify_row, classify_table
+from flows.values import (
+    CellKind,
+    ValueParseError,
+    cell_kind,
+    number_value,
+    parse_count,
+    parse_lead,
+    parse_margin_of_error,
+    parse_share,
+)
+from flows.vocabulary import AnswerClass, Role
+
+# Realigning a row tries every way of leaving header columns out; beyond this many we do not try.
+MAX_ALIGNMENTS = 5_000
+SHARE_SUM_TOLERANCE = 1.0  # points of rounding allowed above 100
+LEAD_TOLERANCE = 0.15  # points between a stated lead and the gap computed from the shares
+
+Record = dict[str, Any]
+
+
+@dataclass
+class NormalizedArticle:
+    """Everything one article gives, as plain records ready to become DataFrames."""
+
+    article: Article
+    tables: list[Record] = field(default_factory=list)
+    polls: list[Record] = field(default_factory=list)
+    poll_results: list[Record] = field(default_factory=list)
+    events: list[Record] = field(default_factory=list)
+    source_cells: list[Record] = field(default_factory=list)
+    rejected: list[Record] = field(default_factory=list)
+    skipped: list[Record] = field(default_factory=list)
+
+
+class RowRejected(Exception):
+    def __init__(self, check_name: str, reason: str, column: str = "", value: str = ""):
+        super().__init__(reason)
+        self.check_name, self.reason, self.column, self.value = check_name, reason, column, value
+
+
+def normalize_article(article: Article) -> NormalizedArticle:
+    result = NormalizedArticle(article)
+    for table in article.tables:
+        classified = classify_table(table)
+        result.tables.append(_table_record(article, classified))
+        if classified.kind == "poll":
+            _normalize_poll_table(result, classified)
+        elif classified.kind == "timeline":
+            _normalize_timeline_table(result, classified)
+    return result
+
+
+def _lineage(article: Article, table: SourceTable, row: SourceRow) -> Record:
+    return {
+        "article_id": article.article_id,
+        "article_title": article.title,
+        "source_path": article.source_path,
+        "table_index": table.table_index,
+        "row_index": row.row_index,
+        "source_line": row.line,
+    }
+
+
+def record_id(article: Article, table: SourceTable, row: SourceRow) -> str:
+    """A readable id that says where the row is: 'article.txt#2.5' is table 2, row 5."""
+    return f"{article.article_id}#{table.table_index}.{row.row_index}"
+
+
+def _table_record(article: Article, classified: ClassifiedTable) -> Record:
+    table = classified.table
+    return {
+        "article_id": article.article_id,
+        "table_index": table.table_index,
+        "source_line": table.line,
+        "section_path": " > ".join(table.section_path),
+        "caption": table.caption,
+        "kind": classified.kind,
+        "kind_reason": classified.reason,
+        "header": " | ".join(table.header),
+        "column_roles": " | ".join(column.role.value for column in classified.columns),
+        "data_rows": len(table.rows),
+    }
+
+
+def _reject(result: NormalizedArticle, table: SourceTable, row: SourceRow, error: RowRejected):
+    result.rejected.append(
+        {
+            **_lineage(result.article, table, row),
+            "raw_text": row.raw_text,
+            "check_name": error.check_name,
+            "column_name": error.column,
+            "value": error.value,
+            "reason": error.reason,
+        }
+    )
+
+
+def _skip(result: NormalizedArticle, table: SourceTable, row: SourceRow, reason: str):
+    result.skipped.append(
+        {**_lineage(result.article, table, row), "raw_text": row.raw_text, "reason": reason}
+    )
+
+
+def _source_cell(record: str, field_name: str, column: Column, cell: Cell) -> Record:
+    return {
+        "record_id": record,
+        "field": field_name,
+        "column_index": column.index + 1,
+        "header_label": column.label,
+        "raw_cell": cell.raw,
+        "cell_text": cell.text,
+        "origin": cell.origin,
+    }
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+def _event_record(
+    result: NormalizedArticle,
+    table: SourceTable,
+    row: SourceRow,
+    date_cell: tuple[Column, Cell],
+    description_cell: tuple[Column, Cell],
+    source_kind: str,
+) -> None:
+    (date_column, date), (description_column, description) = date_cell, description_cell
+    span = _read_date(date.text, date_column)
+    if not description.text:
+        raise RowRejected(
+            "description_present", "the event has no description", description_column.label
+        )
+    event_id = record_id(result.article, table, row)
+    result.events.append(
+        {
+            "event_id": event_id,
+            **_lineage(result.article, table, row),
+            "event_date": span.start,
+            "event_end": span.end,
+            "date_precision": span.precision,
+            "date_text": date.text,
+            "description": description.text,
+            "source_kind": source_kind,
+            "notes": "; ".join(date.notes + description.notes),
+            "raw_text": row.raw_text,
+        }
+    )
+    result.source_cells += [
+        _source_cell(event_id, "event_date", date_column, date),
+        _source_cell(event_id, "description", description_column, description),
+    ]
+
+
+def _normalize_timeline_table(result: NormalizedArticle, classified: ClassifiedTable) -> None:
+    table = classified.table
+    date_column, event_column = classified.column(Role.DATE), classified.column(Role.EVENT)
+    assert date_column is not None and event_column is not None
+    for row in table.rows:
+        kind, reason = classify_row(row)
+        if kind in ("blank", "summary"):
+            _skip(result, table, row, reason)
+            continue
+        try:
+            _check_width(row, table)
+            cells = _cells_by_column(row, classified.columns)
+            date, description = cells[date_column.index], cells[event_column.index]
+            if date is None or description is None:
+                raise RowRejected("missing_cell", "the row has no date or no event cell")
+            _event_record(
+                result,
+                table,
+                row,
+                (date_column, date),
+                (event_column, description),
+                "timeline_table",
+            )
+        except RowRejected as error:
+            _reject(result, table, row, error)
+
+
+def _event_marker(result: NormalizedArticle, classified: ClassifiedTable, row: SourceRow) -> None:
+    """A 'date | description | | |' row inside a poll table."""
+    filled = [
+        (
+            classified.columns[index] if index < len(classified.columns) else _extra_column(index),
+            cell,
+        )
+        for index, cell in enumerate(row.cells)
+        if cell.origin == "source" and cell_kind(cell.text) is not CellKind.EMPTY
+    ]
+    date_first = looks_like_date(filled[0][1].text)
+    date_cell, description_cell = filled if date_first else filled[::-1]
+    _event_record(result, classified.table, row, date_cell, description_cell, "poll_table")
+
+
+def _extra_column(index: int) -> Column:
+    return Column(index, f"column {index + 1}", Role.OTHER)
+
+
+# --- polls ----------------------------------------------------------------------------------------
+
+
+def _normalize_poll_table(result: NormalizedArticle, classified: ClassifiedTable) -> None:
+    table = classified.table
+    for row in table.rows:
+        kind, reason = classify_row(row)
+        try:
+            if kind in ("blank", "summary"):
+                _skip(result, table, row, reason)
+            elif kind == "event":
+                _event_marker(result, classified, row)
+            else:
+                _check_width(row, table)
+                aligned, repair = align_row(row.cells, classified.columns)
+                _poll_record(result, classified, row, aligned, repair)
+        except RowRejected as error:
+            _reject(result, table, row, error)
+
+
+def _check_width(row: SourceRow, table: SourceTable) -> None:
+    extra = row.cells[len(table.header) :]
+    if any(cell_kind(cell.text) is not CellKind.EMPTY for cell in extra):
+        raise RowRejected(
+            "too_many_cells",
+            f"the row has {len(row.cells)} cells but the header has {len(table.header)} columns",
+            value=" | ".join(cell.text for cell in extra),
+        )
+
+
+def _cells_by_column(row: SourceRow, columns: list[Column]) -> list[Cell | None]:
+    return [
+        row.cells[column.index] if column.index < len(row.cells) else None for column in columns
+    ]
+
+
+def _fits(column: Column, cell: Cell | None) -> bool:
+    """Whether a cell's shape can be a value of the column (not whether the value is valid)."""
+    text = cell.text if cell is not None else ""
+    kind = cell_kind(text)
+    role = column.role
+    if role == Role.DATE:
+        return looks_like_date(text)
+    if role == Role.POLLSTER:
+        return kind is CellKind.TEXT and not looks_like_date(text)
+    if role == Role.CLIENT:
+        return kind is CellKind.EMPTY or (kind is CellKind.TEXT and not looks_like_date(text))
+    if role == Role.SAMPLE_SIZE:
+        return kind is CellKind.EMPTY or (kind is CellKind.NUMBER and "." not in text)
+    if role in (Role.ANSWER, Role.LEAD, Role.MARGIN_OF_ERROR):
+        if kind in (CellKind.EMPTY, CellKind.PERCENT):
+            return True
+        if kind is CellKind.TIE:
+            return role == Role.LEAD
+        value = number_value(text) if kind is CellKind.NUMBER else None
+        return value is not None and 0 <= value <= 100
+    return True
+
+
+def _plausibility(columns: list[Column], cells: list[Cell | None]) -> int:
+    """How many of the sum and lead checks an alignment passes: breaks ties between alignments."""
+    shares: list[tuple[Column, float]] = []
+    lead: float | None = None
+    for column, cell in zip(columns, cells, strict=True):
+        value = number_value(cell.text) if cell is not None else None
+        if value is None:
+            continue
+        if column.role == Role.ANSWER:
+            shares.append((column, value))
+        elif column.role == Role.LEAD:
+            lead = value
+    score = int(sum(value for _, value in shares) <= 100 + SHARE_SUM_TOLERANCE)
+    gap = substantive_gap(shares)
+    if lead is not None and gap is not None:
+        score += int(abs(lead - gap) <= LEAD_TOLERANCE)
+    return score
+
+
+def align_row(cells: list[Cell], columns: list[Column]) -> tuple[list[Cell | None], str | None]:
+    """Assign a row's cells to columns; returns the cells by column and the repair made, if any.
+
+    The row as written wins when every cell fits its column. Otherwise every way of leaving out
+    header columns is tried for the row's cells (trailing empty cells dropped); the alignments
+    whose cells all fit are ranked by the sum and lead checks, and only a single best one is used.
+    """
+    as_written = [cells[index] if index < len(cells) else None for index in range(len(columns))]
+    misfits = [
+        (column, cell)
+        for column, cell in zip(columns, as_written, strict=True)
+        if not _fits(column, cell)
+    ]
+    if not misfits:
+        return as_written, None
+    content = list(cells[: len(columns)])
+    while content and cell_kind(content[-1].text) is CellKind.EMPTY:
+        content.pop()
+    candidates: list[tuple[int, tuple[int, ...], list[Cell | None]]] = []
+    if 0 < len(content) < len(columns) and math.comb(len(columns), len(content)) <= MAX_ALIGNMENTS:
+        for positions in itertools.combinations(range(len(columns)), len(content)):
+            placed: list[Cell | None] = [None] * len(columns)
+            for position, cell in zip(positions, content, strict=True):
+                placed[position] = cell
+            if all(_fits(column, cell) for column, cell in zip(columns, placed, strict=True)):
+                candidates.append((_plausibility(columns, placed), positions, placed))
+    if not candidates:
+        column, cell = misfits[0]
+        shown = cell.text if cell is not None else ""
+        if len(misfits) == 1 and len(cells) >= len(columns):
+            raise RowRejected(
+                "unparseable_value", _misfit_reason(column, shown), column.label, shown
+            )
+        described = "; ".join(_misfit_reason(c, x.text if x else "") for c, x in misfits)
+        raise RowRejected(
+            "misaligned_row",
+            f"the cells fit no alignment to the header: {described}",
+            column.label,
+            shown,
+        )
+    best = max(score for score, _, _ in candidates)
+    winners = [(positions, placed) for score, positions, placed in candidates if score == best]
+    if len(winners) > 1:
+        options = " or ".join(_missing_labels(columns, positions) for positions, _ in winners[:4])
+        raise RowRejected(
+            "ambiguous_alignment",
+            f"the row has {len(content)} cells for {len(columns)} columns and fits "
+            f"equally well with {options} missing; not guessing",
+        )
+    positions, placed = winners[0]
+    return placed, (
+        f"realigned: {len(content)} cells for {len(columns)} columns, read with "
+        f"{_missing_labels(columns, positions)} missing"
+    )
+
+
+def _missing_labels(columns: list[Column], positions: tuple[int, ...]) -> str:
+    missing = [
+        repr(column.label or f"column {column.index + 1}")
+        for column in columns
+        if column.index not in positions
+    ]
+    return " and ".join(missing)
+
+
+_EXPECTED = {
+    Role.DATE: "a date", Role.POLLSTER: "a pollster name", Role.CLIENT: "a client name",
+    Role.SAMPLE_SIZE: "a whole number", Role.ANSWER: "a percentage", Role.LEAD: "a lead",
+    Role.MARGIN_OF_ERROR: "a margin of error",
+}  # fmt: skip
+
+
+def _misfit_reason(column: Column, text: str) -> str:
+    expected = _EXPECTED.get(column.role, "a value")
+    if not text:
+        return f"column {column.label!r} is empty but needs {expected}"
+    return f"{text!r} in column {column.label!r} is not {expected}"
+
+
+def substantive_gap(shares: list[tuple[Column, float]]) -> float | None:
+    """The gap between the two highest answers that are not neutral ones (None if < 2)."""
+    substantive = sorted(
+        (value for column, value in shares if column.answer_class is not AnswerClass.NEUTRAL),
+        reverse=True,
+    )
+    return round(substantive[0] - substantive[1], 6) if len(substantive) >= 2 else None
+
+
+def _read_date(text: str, column: Column) -> DateSpan:
+    try:
+        return parse_date_span(text)
+    except DateParseError as error:
+        raise RowRejected("unparseable_value", str(error), column.label, text) from None
+
+
+def _read(parser, cell: Cell | None, column: Column):
+    if cell is None:
+        return None
+    try:
+        return parser(cell.text)
+    except ValueParseError as error:
+        raise RowRejected(
+            "unparseable_value", f"{error} (column {column.label!r})", column.label, cell.text
+        ) from None
+
+
+def _poll_record(
+    result: NormalizedArticle,
+    classified: ClassifiedTable,
+    row: SourceRow,
+    aligned: list[Cell | None],
+    repair: str | None,
+) -> None:
+    article, table = result.article, classified.table
+    poll_id = record_id(article, table, row)
+    values: Record = {"client": None, "sample_size": None, "lead": None, "margin_of_error": None}
+    cells_used: list[Record] = []
+    shares: list[tuple[Column, float]] = []
+    results: list[Record] = []
+    span: DateSpan | None = None
+    answers_complete = True
+    for column, cell in zip(classified.columns, aligned, strict=True):
+        if cell is not None and column.role not in (Role.OTHER, Role.EVENT):
+            cells_used.append(_source_cell(poll_id, column.role.value, column, cell))
+        if column.role == Role.DATE:
+            assert cell is not None  # a fitting alignment always has its date
+            span = _read_date(cell.text, column)
+        elif column.role == Role.POLLSTER:
+            values["pollster"] = cell.text if cell is not None else None
+        elif column.role == Role.CLIENT:
+            values["client"] = _read(_text_or_none, cell, column)
+        elif column.role == Role.SAMPLE_SIZE:
+            values["sample_size"] = _read(parse_count, cell, column)
+        elif column.role == Role.LEAD:
+            values["lead"] = _read(parse_lead, cell, column)
+        elif column.role == Role.MARGIN_OF_ERROR:
+            values["margin_of_error"] = _read(parse_margin_of_error, cell, column)
+        elif column.role == Role.ANSWER:
+            share = _read(parse_share, cell, column)
+            if share is None:
+                answers_complete = False
+                continue
+            assert cell is not None
+            shares.append((column, share))
+            results.append({
+                "poll_id": poll_id, "option": column.label,
+                "answer_class": column.answer_class.value if column.answer_class else None,
+                "share": share, "raw_cell": cell.raw, "column_index": column.index + 1,
+                "origin": cell.origin,
+            })  # fmt: skip
+    assert span is not None
+    by_class = {}
+    for answer_class in AnswerClass:
+        matching = [value for column, value in shares if column.answer_class is answer_class]
+        by_class[answer_class.value] = matching[0] if len(matching) == 1 else None
+    notes = [note for cell in aligned if cell is not None for note in cell.notes]
+    result.polls.append(
+        {
+            "poll_id": poll_id,
+            **_lineage(article, table, row),
+            "section_path": " > ".join(table.section_path),
+            "date_text": _date_text(classified, aligned),
+            "fieldwork_start": span.start,
+            "fieldwork_end": span.end,
+            "date_precision": span.precision,
+            "year_inferred": span.year_inferred,
+            "pollster": values.get("pollster"),
+            "client": values["client"],
+            "sample_size": values["sample_size"],
+            "lead": values["lead"],
+            "margin_of_error": values["margin_of_error"],
+            **by_class,
+            "answer_count": len(shares),
+            "answers_total": round(sum(value for _, value in shares), 6) if shares else None,
+            "answers_complete": answers_complete and bool(shares),
+            "substantive_gap": substantive_gap(shares),
+            "repair": repair,
+            "notes": "; ".join(notes),
+            "raw_text": row.raw_text,
+        }
+    )
+    result.poll_results += results
+    result.source_cells += cells_used
+
+
+def _date_text(classified: ClassifiedTable, aligned: list[Cell | None]) -> str:
+    date_column = classified.column(Role.DATE)
+    assert date_column is not None
+    cell = aligned[classified.columns.index(date_column)]
+    return cell.text if cell is not None else ""
+
+
+def _text_or_none(text: str) -> str | None:
+    return None if cell_kind(text) is CellKind.EMPTY else text

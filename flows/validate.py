@@ -1,0 +1,273 @@
+"""Stage 4, validate: check the normalized records against the pandera contract in `schemas/`.
+
+Validation is lazy (every failure of every row is collected, not just the first) and has two
+severities, as dbt tests and Soda checks have them. A row that fails an *error* check leaves the
+load and goes to `rejected_rows` with the check and the reason; a row that fails only *warning*
+checks loads, and each failure is recorded in `quality_warnings`. The good rows always load.
+
+pandera reports a warning check only as a Python warning with no row index, so the checks are run
+on a copy of the schema in which every check raises; the severity is then read back from the
+check's declaration.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from flows.normalize import NormalizedArticle, Record
+from flows.parse import ArticleError
+from schemas.warehouse import (
+    Article,
+    ArticleTable,
+    Event,
+    Poll,
+    PollCandidate,
+    PollResult,
+    QualityWarning,
+    RejectedRow,
+    SkippedRow,
+    SourceCell,
+)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    started_at: datetime
+    run_date: date
+
+
+@dataclass
+class CheckFailure:
+    check_name: str
+    severity: str  # 'error' or 'warning'
+    column_name: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ValidatedBatch:
+    """Frames shaped like the warehouse tables, ready to load, and what was kept aside."""
+
+    frames: dict[str, pd.DataFrame]
+    refused_files: list[ArticleError] = field(default_factory=list)
+
+    def count(self, table: str) -> int:
+        return len(self.frames[table])
+
+
+def _frame(records: list[Record], model: type[pa.DataFrameModel]) -> pd.DataFrame:
+    """Records as a frame with exactly the model's columns, in its order, coerced to its types."""
+    columns = list(model.to_schema().columns)
+    frame = (
+        pd.DataFrame.from_records(records, columns=columns)
+        if records
+        else pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+    )
+    return frame[columns]
+
+
+@cache
+def _all_checks_raise(model: type[pa.DataFrameModel]) -> tuple[pa.DataFrameSchema, dict]:
+    """The model's schema with warning checks made to raise, and each check's declaration."""
+    schema = copy.deepcopy(model.to_schema())
+    declared: dict[str, pa.Check] = {}
+    for check in schema.checks:
+        declared[check.name] = copy.copy(check)
+        check.raise_warning = False
+    for column in schema.columns.values():
+        for check in column.checks:
+            declared[check.name] = copy.copy(check)
+            check.raise_warning = False
+    return schema, declared
+
+
+def run_checks(
+    frame: pd.DataFrame, model: type[pa.DataFrameModel]
+) -> dict[Any, list[CheckFailure]]:
+    """Every check failure of every row, by the frame's index."""
+    schema, declared = _all_checks_raise(model)
+    try:
+        schema.validate(frame, lazy=True)
+        return {}
+    except pa.errors.SchemaErrors as errors:
+        failure_cases = errors.failure_cases
+    failures: dict[Any, list[CheckFailure]] = {}
+    seen: set[tuple[Any, str]] = set()
+    for case in failure_cases.itertuples(index=False):
+        check_name = str(case.check)
+        if case.index is None or pd.isna(case.index):
+            # A failure of the whole frame (a wrong dtype): a bug in normalize, not bad data.
+            raise RuntimeError(f"{model.__name__}: {check_name} failed for column {case.column}")
+        if (case.index, check_name) in seen:
+            continue
+        seen.add((case.index, check_name))
+        check = declared.get(check_name)
+        shows = (check.statistics or {}).get("shows", []) if check is not None else []
+        row = frame.loc[case.index]
+        shown = shows or [str(case.column)]
+        values = ", ".join(f"{name}={_show(row[name])}" for name in shown if name in row)
+        description = (check.description if check is not None else None) or check_name
+        failures.setdefault(case.index, []).append(
+            CheckFailure(
+                check_name=check_name,
+                severity="warning" if check is not None and check.raise_warning else "error",
+                column_name=shown[0],
+                value=_show(row[shown[0]]) if shown[0] in row else "",
+                reason=f"{description} ({values})" if values else description,
+            )
+        )
+    return failures
+
+
+def _show(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _duplicate_key(poll: Record, results: list[Record]) -> str:
+    answers = ";".join(f"{r['option']}={r['share']}" for r in results)
+    fields = (
+        poll["pollster"],
+        poll["client"],
+        poll["fieldwork_start"],
+        poll["fieldwork_end"],
+        poll["sample_size"],
+        answers,
+    )
+    return "|".join("" if value is None else str(value) for value in fields)
+
+
+def validate_batch(
+    articles: list[NormalizedArticle], run: RunInfo, refused: list[ArticleError] | None = None
+) -> ValidatedBatch:
+    """Validate a batch of articles; split their rows into loadable, rejected and warned."""
+    polls: list[Record] = []
+    results_by_poll: dict[str, list[Record]] = {}
+    rejected: list[Record] = []
+    for normalized in articles:
+        for result in normalized.poll_results:
+            results_by_poll.setdefault(result["poll_id"], []).append(result)
+        for poll in normalized.polls:
+            key = _duplicate_key(poll, results_by_poll.get(poll["poll_id"], []))
+            polls.append({**poll, "run_date": run.run_date, "duplicate_key": key})
+        rejected += normalized.rejected
+
+    poll_frame = _frame(polls, PollCandidate)
+    results_frame = _frame([r for n in articles for r in n.poll_results], PollResult)
+    failures = run_checks(poll_frame, PollCandidate)
+    result_failures = run_checks(results_frame, PollResult)
+
+    failures_by_poll: dict[str, list[CheckFailure]] = {}
+    for index, found in failures.items():
+        failures_by_poll.setdefault(poll_frame.at[index, "poll_id"], []).extend(found)
+    for index, found in result_failures.items():
+        failures_by_poll.setdefault(results_frame.at[index, "poll_id"], []).extend(found)
+
+    warnings: list[Record] = []
+    rejected_ids: set[str] = set()
+    for poll in polls:
+        found = failures_by_poll.get(poll["poll_id"], [])
+        errors = [failure for failure in found if failure.severity == "error"]
+        lineage = {
+            name: poll[name]
+            for name in (
+                "article_id",
+                "article_title",
+                "source_path",
+                "table_index",
+                "row_index",
+                "source_line",
+            )
+        }
+        if errors:
+            rejected_ids.add(poll["poll_id"])
+            rejected += [
+                {**lineage, "raw_text": poll["raw_text"], "check_name": failure.check_name,
+                 "column_name": failure.column_name, "value": failure.value,
+                 "reason": failure.reason}
+                for failure in errors
+            ]  # fmt: skip
+            continue
+        warnings += [
+            {**lineage, "poll_id": poll["poll_id"], "check_name": failure.check_name,
+             "column_name": failure.column_name, "value": failure.value, "detail": failure.reason}
+            for failure in found
+        ]  # fmt: skip
+
+    for error in refused or []:
+        rejected.append({
+            "article_id": error.source_path, "article_title": error.source_path,
+            "source_path": error.source_path, "table_index": None, "row_index": None,
+            "source_line": error.line, "raw_text": "", "check_name": error.check_name,
+            "column_name": "", "value": "", "reason": error.reason,
+        })  # fmt: skip
+
+    loaded_polls = poll_frame[~poll_frame["poll_id"].isin(rejected_ids)]
+    frames = {
+        "articles": _frame([_article_record(n, run) for n in articles], Article),
+        "article_tables": _frame([t for n in articles for t in n.tables], ArticleTable),
+        "polls": Poll.validate(loaded_polls.drop(columns=["run_date", "duplicate_key"])),
+        "poll_results": results_frame[~results_frame["poll_id"].isin(rejected_ids)],
+        "events": _frame([e for n in articles for e in n.events], Event),
+        "source_cells": _frame(
+            [c for n in articles for c in n.source_cells if c["record_id"] not in rejected_ids],
+            SourceCell,
+        ),
+        "rejected_rows": _frame(rejected, RejectedRow),
+        "skipped_rows": _frame([s for n in articles for s in n.skipped], SkippedRow),
+        "quality_warnings": _frame(warnings, QualityWarning),
+    }
+    for name in (
+        "articles",
+        "article_tables",
+        "events",
+        "source_cells",
+        "rejected_rows",
+        "skipped_rows",
+        "quality_warnings",
+    ):
+        frames[name] = _validate_contract(frames[name], name)
+    frames["poll_results"] = PollResult.validate(frames["poll_results"])
+    return ValidatedBatch(frames=frames, refused_files=list(refused or []))
+
+
+_MODELS = {
+    "articles": Article, "article_tables": ArticleTable, "events": Event,
+    "source_cells": SourceCell, "rejected_rows": RejectedRow, "skipped_rows": SkippedRow,
+    "quality_warnings": QualityWarning,
+}  # fmt: skip
+
+
+def _validate_contract(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Coerce to the contract's types; a failure here is a bug in wikipoll, not bad input."""
+    return _MODELS[name].validate(frame, lazy=True)
+
+
+def _article_record(normalized: NormalizedArticle, run: RunInfo) -> Record:
+    article = normalized.article
+    unknown = ", ".join(
+        f"{name}×{count}" for name, count in sorted(article.unknown_templates.items())
+    )
+    return {
+        "article_id": article.article_id,
+        "title": article.title,
+        "source_path": article.source_path,
+        "content_sha256": article.content_sha256,
+        "format": article.format,
+        "tables_found": len(article.tables),
+        "unknown_templates": unknown,
+        "loaded_at": pd.Timestamp(run.started_at),
+        "run_id": run.run_id,
+    }

@@ -1,0 +1,86 @@
+"""The words wikipoll reads tables by: header synonyms, answer classes and null tokens.
+
+This is the explicit synonyms table the README documents. A header label is normalized (lower
+case, punctuation to spaces) and matched against these patterns in order; the first match wins.
+Answer labels that match no answer class still become answers (a party, a candidate) when their
+column holds percentages; they only do not fill `polls.support/oppose/neutral`.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    DATE = "date"
+    POLLSTER = "pollster"
+    CLIENT = "client"
+    SAMPLE_SIZE = "sample_size"
+    MARGIN_OF_ERROR = "margin_of_error"
+    LEAD = "lead"
+    EVENT = "event"
+    ANSWER = "answer"
+    OTHER = "other"
+
+
+class AnswerClass(StrEnum):
+    SUPPORT = "support"
+    OPPOSE = "oppose"
+    NEUTRAL = "neutral"  # not a substantive answer: left out of the lead check
+
+
+# Order matters: "Margin of error" before "Lead"/"Margin", "No opinion" (neutral) before "No".
+ROLE_PATTERNS: list[tuple[Role, str]] = [
+    (Role.MARGIN_OF_ERROR, r"^(margin of error|moe|error margin|±)"),
+    (Role.SAMPLE_SIZE, r"^(sample( size)?|n|size|respondents|number polled)$"),
+    (Role.POLLSTER, r"^(pollster|poll(ing)? (firm|company|organi[sz]ation|agency|source)|"
+                    r"conducted by|firm|source)s?$"),
+    (Role.CLIENT, r"^(client|commissioned( by)?|commissioner|sponsor|media partner)s?$"),
+    (Role.DATE, r"^(dates?( s)?( conducted| administered| of fieldwork| broadcast)?|"
+                r"fieldwork( dates?)?|conducted|date s conducted|when|period)$"),
+    (Role.LEAD, r"^(lead|net|margin|difference)$"),
+    (Role.EVENT, r"^(events?|description)$"),
+]  # fmt: skip
+
+ANSWER_PATTERNS: list[tuple[AnswerClass, str]] = [
+    (AnswerClass.NEUTRAL, r"^(neutral|undecided|don t know|dk|neither|unsure|no opinion|"
+                          r"not sure|indifferent|can t say)\b"),
+    (AnswerClass.SUPPORT, r"^(support|supported|for|yes|in favou?r|favou?r|approve|rejoin|join)\b"),
+    (AnswerClass.OPPOSE, r"^(oppose|opposed|against|no|disapprove|reject|stay out)\b"),
+]  # fmt: skip
+
+# Cell texts that mean "no value". Compared after normalizing case and spaces.
+NULL_TOKENS = frozenset({"", "n/a", "na", "—", "–", "-", "?", "n.a.", "none", "nil"})
+
+TIE_TOKENS = frozenset({"tie", "tied", "even"})
+
+_COMPILED_ROLES = [(role, re.compile(pattern)) for role, pattern in ROLE_PATTERNS]
+_COMPILED_ANSWERS = [(cls, re.compile(pattern)) for cls, pattern in ANSWER_PATTERNS]
+_NOT_WORD = re.compile(r"[^\w±]+")
+
+
+def normalize_label(label: str) -> str:
+    """'Date(s) conducted' -> 'date s conducted'; "Don't know" -> 'don t know'."""
+    return _NOT_WORD.sub(" ", label.lower()).strip()
+
+
+def role_of_label(label: str) -> Role | None:
+    """The column role a header label names, or None when it names no known role."""
+    normalized = normalize_label(label)
+    for role, pattern in _COMPILED_ROLES:
+        if pattern.search(normalized):
+            return role
+    return None
+
+
+def answer_class_of_label(label: str) -> AnswerClass | None:
+    normalized = normalize_label(label)
+    for answer_class, pattern in _COMPILED_ANSWERS:
+        if pattern.search(normalized):
+            return answer_class
+    return None
+
+
+def is_null_token(text: str) -> bool:
+    return " ".join(text.split()).lower() in NULL_TOKENS

@@ -1,0 +1,468 @@
+"""The warehouse contract: one pandera model per DuckDB table, declared once.
+
+Each model is used three ways: `flows.validate` validates the frames against it before anything is
+loaded, `flows.load` creates the DuckDB tables from its columns and types, and `wikipoll contract`
+and the README's data dictionary come from its field descriptions.
+
+Checks carry their severity and, in `statistics["shows"]`, the columns whose values explain a failure: a check with `raise_warning=True` is a *warning* (the row loads and
+the check is recorded in `quality_warnings`), any other check is an *error* (the row goes to
+`rejected_rows` with the check name and its description as the reason). Row-level checks that need
+more than the loaded columns (the run date, a duplicate key) live on the `*Candidate` models, which
+add those staging columns.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.engines.pandas_engine import Date
+from pandera.typing import Series
+
+SHARE_SUM_TOLERANCE = 1.0
+LEAD_TOLERANCE = 0.15
+DATE_PRECISIONS = ["day", "month", "year"]
+
+
+def _text(description: str, nullable: bool = False, **kwargs) -> object:
+    return pa.Field(description=description, nullable=nullable, **kwargs)
+
+
+class Lineage(pa.DataFrameModel):
+    """Where a row of the warehouse came from: every table that holds table rows has these."""
+
+    article_id: Series[str] = pa.Field(
+        description="The article's key: its file path relative to the raw folder."
+    )
+    article_title: Series[str] = pa.Field(description="The article's title.")
+    source_path: Series[str] = pa.Field(description="The file the row was read from.")
+    table_index: Series[int] = pa.Field(
+        ge=1, description="1-based position of the table in the article."
+    )
+    row_index: Series[int] = pa.Field(
+        ge=1,
+        description="1-based position of the row among the table's data rows (header rows not counted).",
+    )
+    source_line: Series[int] = pa.Field(
+        ge=1, description="1-based line of the file where the row starts."
+    )
+
+    class Config:
+        coerce = True
+
+
+class Article(pa.DataFrameModel):
+    """`articles`: one row per article file loaded."""
+
+    article_id: Series[str] = pa.Field(
+        unique=True, description="The article's key: its file path relative to the raw folder."
+    )
+    title: Series[str] = pa.Field(
+        description="The title from the article's `= Title =` line, else from its file name."
+    )
+    source_path: Series[str] = pa.Field(
+        description="The file the article was read from, relative to the raw folder."
+    )
+    content_sha256: Series[str] = pa.Field(
+        str_length=64,
+        description="SHA-256 of the file's bytes: a changed file has its rows replaced.",
+    )
+    format: Series[str] = pa.Field(
+        isin=["flattened", "wikitext"],
+        description="'flattened' (wiki-style `| a | b |` lines) or 'wikitext' (MediaWiki `{| |}` markup).",
+    )
+    tables_found: Series[int] = pa.Field(
+        ge=0, description="Tables found in the article, of any kind."
+    )
+    unknown_templates: Series[str] = pa.Field(
+        description="Templates the cell reader does not know, as 'name×count', comma-separated."
+    )
+    loaded_at: Series[pd.Timestamp] = pa.Field(
+        description="When the run that loaded the article started (UTC)."
+    )
+    run_id: Series[str] = pa.Field(
+        description="The load run that loaded the article (see `load_runs`)."
+    )
+
+    class Config:
+        coerce = True
+        name = "articles"
+
+
+class ArticleTable(pa.DataFrameModel):
+    """`article_tables`: every table found, with the kind it was given and why."""
+
+    article_id: Series[str] = pa.Field(description="The article's key.")
+    table_index: Series[int] = pa.Field(
+        ge=1, description="1-based position of the table in the article."
+    )
+    source_line: Series[int] = pa.Field(ge=1, description="1-based line where the table starts.")
+    section_path: Series[str] = pa.Field(
+        description="The headings the table sits under, outermost first, joined by ' > '."
+    )
+    caption: Series[str] = pa.Field(description="The table's caption, if any.")
+    kind: Series[str] = pa.Field(
+        isin=["poll", "timeline", "other"], description="'poll', 'timeline' or 'other' (ignored)."
+    )
+    kind_reason: Series[str] = pa.Field(description="Why the table got its kind.")
+    header: Series[str] = pa.Field(description="The column labels, joined by ' | '.")
+    column_roles: Series[str] = pa.Field(
+        description="The role read from each label (date, pollster, answer, …), joined by ' | '."
+    )
+    data_rows: Series[int] = pa.Field(ge=0, description="Data rows in the table.")
+
+    class Config:
+        coerce = True
+        name = "article_tables"
+
+
+class Poll(Lineage):
+    """`polls`: one row per poll, with the answers that map to support, oppose and neutral."""
+
+    poll_id: Series[str] = pa.Field(
+        unique=True, description="'<article_id>#<table_index>.<row_index>': says where the row is."
+    )
+    section_path: Series[str] = pa.Field(
+        description="The headings the poll table sits under, joined by ' > '."
+    )
+    date_text: Series[str] = pa.Field(
+        description="The fieldwork date as written in the cell (after markup)."
+    )
+    fieldwork_start: Series[Date] = pa.Field(
+        description="First day of fieldwork the date text can mean."
+    )
+    fieldwork_end: Series[Date] = pa.Field(
+        description="Last day of fieldwork the date text can mean ('February 2024' ends 2024-02-29)."
+    )
+    date_precision: Series[str] = pa.Field(
+        isin=DATE_PRECISIONS, description="'day', 'month' or 'year': how precise the date text is."
+    )
+    year_inferred: Series[bool] = pa.Field(
+        description="True when the date text had no year and it was taken from context."
+    )
+    pollster: Series[str] = pa.Field(nullable=True, description="Who conducted the poll.")
+    client: Series[str] = pa.Field(
+        nullable=True, description="Who commissioned it; NULL when none is named (empty, 'N/A')."
+    )
+    sample_size: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, description="Respondents; NULL when not given."
+    )
+    lead: Series[float] = pa.Field(
+        nullable=True, description="The lead as stated in the table, in points ('Tie' is 0)."
+    )
+    margin_of_error: Series[float] = pa.Field(
+        nullable=True, description="The stated margin of error, in points."
+    )
+    support: Series[float] = pa.Field(
+        nullable=True,
+        description="Share for the answer labelled support/for/yes (synonyms in the README), in percent.",
+    )
+    oppose: Series[float] = pa.Field(
+        nullable=True, description="Share for the answer labelled opposed/against/no, in percent."
+    )
+    neutral: Series[float] = pa.Field(
+        nullable=True,
+        description="Share for the answer labelled neutral/undecided/don't know/neither, in percent.",
+    )
+    answer_count: Series[int] = pa.Field(
+        ge=0, description="Answers with a share (rows in `poll_results`)."
+    )
+    answers_total: Series[float] = pa.Field(nullable=True, description="Sum of the answer shares.")
+    answers_complete: Series[bool] = pa.Field(
+        description="True when every answer column of the table has a share in this row."
+    )
+    substantive_gap: Series[float] = pa.Field(
+        nullable=True,
+        description="Gap between the two highest answers that are not neutral ones: what the lead should be.",
+    )
+    repair: Series[str] = pa.Field(
+        nullable=True,
+        description="How the row was realigned when its cells were shifted; NULL when read as written.",
+    )
+    notes: Series[str] = pa.Field(
+        description="Footnotes removed from the row's cells, joined by '; '."
+    )
+    raw_text: Series[str] = pa.Field(description="The row as written in the source file.")
+
+    class Config:
+        coerce = True
+        name = "polls"
+
+
+class PollCandidate(Poll):
+    """A poll before loading: the row-level checks and the staging columns they need."""
+
+    run_date: Series[Date] = pa.Field(description="The run's date: no fieldwork can be after it.")
+    duplicate_key: Series[str] = pa.Field(
+        description="Pollster, client, dates, sample and answers: equal keys are the same poll."
+    )
+
+    @pa.dataframe_check(
+        name="pollster_present",
+        statistics={"shows": ["pollster"]},
+        description="the poll names no pollster",
+    )
+    @classmethod
+    def pollster_present(cls, df: pd.DataFrame) -> pd.Series:
+        return df["pollster"].notna() & (df["pollster"].astype("string").str.strip() != "")
+
+    @pa.dataframe_check(
+        name="shares_sum_at_most_101",
+        statistics={"shows": ["answers_total"]},
+        description="the answer shares sum to more than 100 + 1, impossible for exclusive answers",
+    )
+    @classmethod
+    def shares_not_over(cls, df: pd.DataFrame) -> pd.Series:
+        return ~(df["answers_total"] > 100 + SHARE_SUM_TOLERANCE).fillna(False)
+
+    @pa.dataframe_check(
+        name="start_not_after_end",
+        statistics={"shows": ["fieldwork_start", "fieldwork_end"]},
+        description="fieldwork starts after it ends",
+    )
+    @classmethod
+    def start_before_end(cls, df: pd.DataFrame) -> pd.Series:
+        return df["fieldwork_start"] <= df["fieldwork_end"]
+
+    @pa.dataframe_check(
+        name="not_after_run_date",
+        statistics={"shows": ["fieldwork_start", "fieldwork_end", "run_date"]},
+        description="the fieldwork date is after the run date",
+    )
+    @classmethod
+    def not_in_future(cls, df: pd.DataFrame) -> pd.Series:
+        # A month or year precision date may end after today while it began before: only a
+        # start after the run date, or a day-precise end after it, is impossible.
+        day_precise = df["date_precision"] == "day"
+        return (df["fieldwork_start"] <= df["run_date"]) & ~(
+            day_precise & (df["fieldwork_end"] > df["run_date"])
+        )
+
+    @pa.dataframe_check(
+        name="duplicate_poll",
+        statistics={"shows": ["duplicate_key"]},
+        description="the same poll (pollster, client, dates, sample and answers) appears earlier in the article",
+    )
+    @classmethod
+    def not_duplicate(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df.duplicated(subset=["article_id", "duplicate_key"], keep="first")
+
+    @pa.dataframe_check(
+        name="shares_sum_below_99",
+        statistics={"shows": ["answers_total"]},
+        raise_warning=True,
+        description="every answer has a share but they sum to less than 100 − 1: some answers may be unlisted",
+    )
+    @classmethod
+    def shares_not_under(cls, df: pd.DataFrame) -> pd.Series:
+        short = df["answers_complete"] & (df["answers_total"] < 100 - SHARE_SUM_TOLERANCE)
+        return ~short.fillna(False)
+
+    @pa.dataframe_check(
+        name="lead_mismatch",
+        statistics={"shows": ["lead", "substantive_gap"]},
+        raise_warning=True,
+        description="the stated lead differs by more than 0.15 from the gap between the two highest substantive answers",
+    )
+    @classmethod
+    def lead_agrees(cls, df: pd.DataFrame) -> pd.Series:
+        off = (df["lead"] - df["substantive_gap"]).abs() > LEAD_TOLERANCE
+        return ~off.fillna(False)
+
+    @pa.dataframe_check(
+        name="sample_size_missing",
+        statistics={"shows": ["sample_size"]},
+        raise_warning=True,
+        description="the poll gives no sample size",
+    )
+    @classmethod
+    def has_sample_size(cls, df: pd.DataFrame) -> pd.Series:
+        return df["sample_size"].notna()
+
+    class Config:
+        coerce = True
+        name = "poll_candidates"
+
+
+class PollResult(pa.DataFrameModel):
+    """`poll_results`: one row per answer of a poll, so any number of answers or parties fits."""
+
+    poll_id: Series[str] = pa.Field(description="The poll (see `polls`).")
+    option: Series[str] = pa.Field(
+        description="The answer: the column's label as the reader sees it."
+    )
+    answer_class: Series[str] = pa.Field(
+        nullable=True,
+        isin=["support", "oppose", "neutral"],
+        description="'support', 'oppose' or 'neutral' where the label is a known synonym, else NULL.",
+    )
+    share: Series[float] = pa.Field(description="The answer's share, in percent.")
+    raw_cell: Series[str] = pa.Field(
+        description="The cell as written in the source, markup included."
+    )
+    column_index: Series[int] = pa.Field(
+        ge=1, description="1-based column of the cell in the table."
+    )
+    origin: Series[str] = pa.Field(
+        isin=["source", "rowspan", "colspan"],
+        description="'source', or 'rowspan'/'colspan' when the value was copied by a span.",
+    )
+
+    @pa.dataframe_check(
+        name="share_in_range",
+        statistics={"shows": ["option", "share"]},
+        description="a share is outside 0–100",
+    )
+    @classmethod
+    def share_in_range(cls, df: pd.DataFrame) -> pd.Series:
+        return df["share"].between(0, 100)
+
+    class Config:
+        coerce = True
+        name = "poll_results"
+
+
+class Event(Lineage):
+    """`events`: dated events, from timeline tables and from marker rows inside poll tables."""
+
+    event_id: Series[str] = pa.Field(
+        unique=True, description="'<article_id>#<table_index>.<row_index>'."
+    )
+    event_date: Series[Date] = pa.Field(description="The first day the date text can mean.")
+    event_end: Series[Date] = pa.Field(description="The last day the date text can mean.")
+    date_precision: Series[str] = pa.Field(
+        isin=DATE_PRECISIONS, description="'day', 'month' or 'year'."
+    )
+    date_text: Series[str] = pa.Field(description="The date as written in the cell.")
+    description: Series[str] = pa.Field(str_length={"min_value": 1}, description="What happened.")
+    source_kind: Series[str] = pa.Field(
+        isin=["timeline_table", "poll_table"],
+        description="'timeline_table', or 'poll_table' for a marker row among polls.",
+    )
+    notes: Series[str] = pa.Field(description="Footnotes removed from the row's cells.")
+    raw_text: Series[str] = pa.Field(description="The row as written in the source file.")
+
+    class Config:
+        coerce = True
+        name = "events"
+
+
+class SourceCell(pa.DataFrameModel):
+    """`source_cells`: the raw cell behind every value of `polls` and `events`."""
+
+    record_id: Series[str] = pa.Field(description="The poll_id or event_id the value belongs to.")
+    field: Series[str] = pa.Field(
+        description="What the cell gave: date, pollster, client, sample_size, answer, lead, event_date, description, …"
+    )
+    column_index: Series[int] = pa.Field(
+        ge=1, description="1-based column of the cell in the table, after any realignment."
+    )
+    header_label: Series[str] = pa.Field(description="The column's header label.")
+    raw_cell: Series[str] = pa.Field(description="The cell as written, markup included.")
+    cell_text: Series[str] = pa.Field(description="The cell's visible text.")
+    origin: Series[str] = pa.Field(
+        isin=["source", "rowspan", "colspan"],
+        description="'source', or 'rowspan'/'colspan' for a copy made by a span.",
+    )
+
+    class Config:
+        coerce = True
+        name = "source_cells"
+
+
+class RejectedRow(pa.DataFrameModel):
+    """`rejected_rows`: rows kept aside by an error check, with the reason; nothing is dropped."""
+
+    article_id: Series[str] = pa.Field(description="The article's key.")
+    article_title: Series[str] = pa.Field(description="The article's title.")
+    source_path: Series[str] = pa.Field(description="The file the row was read from.")
+    table_index: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, description="1-based table; NULL when the whole file was refused."
+    )
+    row_index: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, description="1-based data row; NULL when the whole file was refused."
+    )
+    source_line: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, description="1-based line of the file."
+    )
+    raw_text: Series[str] = pa.Field(description="The row as written in the source file.")
+    check_name: Series[str] = pa.Field(
+        description="The check that failed (see the README's list of checks)."
+    )
+    column_name: Series[str] = pa.Field(
+        description="The column the failing value is in, where one is."
+    )
+    value: Series[str] = pa.Field(description="The failing value as written, where one is.")
+    reason: Series[str] = pa.Field(description="Why the row was rejected, in words.")
+
+    class Config:
+        coerce = True
+        name = "rejected_rows"
+
+
+class SkippedRow(Lineage):
+    """`skipped_rows`: data rows that are not observations (blank rows, totals and averages)."""
+
+    raw_text: Series[str] = pa.Field(description="The row as written in the source file.")
+    reason: Series[str] = pa.Field(description="Why the row is not a poll or an event.")
+
+    class Config:
+        coerce = True
+        name = "skipped_rows"
+
+
+class QualityWarning(Lineage):
+    """`quality_warnings`: checks a loaded poll failed at warning severity."""
+
+    poll_id: Series[str] = pa.Field(description="The poll (see `polls`); it was loaded.")
+    check_name: Series[str] = pa.Field(description="The warning check that failed.")
+    column_name: Series[str] = pa.Field(description="The column the check looked at, where one is.")
+    value: Series[str] = pa.Field(description="The value that failed the check.")
+    detail: Series[str] = pa.Field(description="What is wrong, in words, with the values involved.")
+
+    class Config:
+        coerce = True
+        name = "quality_warnings"
+
+
+class LoadRun(pa.DataFrameModel):
+    """`load_runs`: one row per run of the pipeline that reached the warehouse."""
+
+    run_id: Series[str] = pa.Field(
+        unique=True, description="The run's id (the Prefect flow run id when run by Prefect)."
+    )
+    started_at: Series[pd.Timestamp] = pa.Field(description="When the run started (UTC).")
+    finished_at: Series[pd.Timestamp] = pa.Field(description="When its load committed (UTC).")
+    status: Series[str] = pa.Field(
+        isin=["completed"],
+        description="'completed': a run that failed leaves no row and no change.",
+    )
+    raw_dir: Series[str] = pa.Field(description="The folder the articles were read from.")
+    articles: Series[int] = pa.Field(ge=0, description="Articles loaded.")
+    articles_refused: Series[int] = pa.Field(
+        ge=0, description="Files that could not be read as articles (see `rejected_rows`)."
+    )
+    polls: Series[int] = pa.Field(ge=0, description="Polls loaded.")
+    events: Series[int] = pa.Field(ge=0, description="Events loaded.")
+    rejected: Series[int] = pa.Field(ge=0, description="Rows rejected.")
+    skipped: Series[int] = pa.Field(ge=0, description="Rows skipped (blank, summary).")
+    warnings: Series[int] = pa.Field(ge=0, description="Quality warnings recorded.")
+    repaired: Series[int] = pa.Field(ge=0, description="Polls whose shifted cells were realigned.")
+
+    class Config:
+        coerce = True
+        name = "load_runs"
+
+
+# The warehouse tables in load order, each with the model that defines it.
+WAREHOUSE_TABLES: dict[str, type[pa.DataFrameModel]] = {
+    "articles": Article,
+    "article_tables": ArticleTable,
+    "polls": Poll,
+    "poll_results": PollResult,
+    "events": Event,
+    "source_cells": SourceCell,
+    "rejected_rows": RejectedRow,
+    "skipped_rows": SkippedRow,
+    "quality_warnings": QualityWarning,
+    "load_runs": LoadRun,
+}
