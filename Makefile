@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.lock
-	$(PIP) install --no-deps --no-build-isolation -e .
+	$(PIP) install --no-deps -e .
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -33,7 +33,9 @@ WarehouseOption = Annotated[
 ]
 RunDateOption = Annotated[
     datetime | None,
-    typer.Option("--run-date", formats=["%Y-%m-%d"], help="Check dates against this day, not today."),
+    typer.Option(
+        "--run-date", formats=["%Y-%m-%d"], help="Check dates against this day, not today."
+    ),
 ]
 
 # Prefect settings for a run with no server: local ephemeral mode, no telemetry. The user's own

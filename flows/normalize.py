@@ -297,9 +297,11 @@ def _plausibility(columns: list[Column], cells: list[Cell | None]) -> int:
 def align_row(cells: list[Cell], columns: list[Column]) -> tuple[list[Cell | None], str | None]:
     """Assign a row's cells to columns; returns the cells by column and the repair made, if any.
 
-    The row as written wins when every cell fits its column. Otherwise every way of leaving out
-    header columns is tried for the row's cells (trailing empty cells dropped); the alignments
-    whose cells all fit are ranked by the sum and lead checks, and only a single best one is used.
+    A row with a cell for every column wins as written when every cell fits its column. Otherwise
+    (a misfit, or a row shorter than the header, where the missing cell could be any) every way
+    of leaving out header columns is tried for the row's cells (trailing empty cells dropped); the
+    alignments whose cells all fit are ranked by the sum and lead checks, and only a single best
+    one is used. Reading a short row as written is one of those alignments, not a default.
     """
     as_written = [cells[index] if index < len(cells) else None for index in range(len(columns))]
     misfits = [
@@ -307,7 +309,7 @@ def align_row(cells: list[Cell], columns: list[Column]) -> tuple[list[Cell | Non
         for column, cell in zip(columns, as_written, strict=True)
         if not _fits(column, cell)
     ]
-    if not misfits:
+    if not misfits and len(cells) >= len(columns):
         return as_written, None
     content = list(cells[: len(columns)])
     while content and cell_kind(content[-1].text) is CellKind.EMPTY:
@@ -320,6 +322,11 @@ def align_row(cells: list[Cell], columns: list[Column]) -> tuple[list[Cell | Non
                 placed[position] = cell
             if all(_fits(column, cell) for column, cell in zip(columns, placed, strict=True)):
                 candidates.append((_plausibility(columns, placed), positions, placed))
+    if not candidates and not misfits:  # only with more alignments than MAX_ALIGNMENTS
+        raise RowRejected(
+            "misaligned_row",
+            f"the row has {len(content)} cells for {len(columns)} columns: too many alignments",
+        )
     if not candidates:
         column, cell = misfits[0]
         shown = cell.text if cell is not None else ""
@@ -344,6 +351,8 @@ def align_row(cells: list[Cell], columns: list[Column]) -> tuple[list[Cell | Non
             f"equally well with {options} missing; not guessing",
         )
     positions, placed = winners[0]
+    if positions == tuple(range(len(content))):
+        return placed, None  # a short row read as written: its last cells are empty
     return placed, (
         f"realigned: {len(content)} cells for {len(columns)} columns, read with "
         f"{_missing_labels(columns, positions)} missing"

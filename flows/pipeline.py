@@ -81,9 +81,7 @@ def article_summaries(validated: ValidatedBatch) -> pd.DataFrame:
         "polls": frames["polls"].groupby("article_id").size(),
         "events": frames["events"].groupby("article_id").size(),
         "rejected": frames["rejected_rows"].groupby("article_id").size(),
-        "repaired": frames["polls"][frames["polls"]["repair"].notna()]
-        .groupby("article_id")
-        .size(),
+        "repaired": frames["polls"][frames["polls"]["repair"].notna()].groupby("article_id").size(),
         "skipped": frames["skipped_rows"].groupby("article_id").size(),
         "warnings": frames["quality_warnings"].groupby("article_id").size(),
     }
@@ -119,7 +117,9 @@ def validate_task(batch: TransformedBatch, run: RunInfo) -> ValidatedBatch:
 
 
 @task(name="load into DuckDB", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def load_task(warehouse: Path, validated: ValidatedBatch, run: RunInfo, raw_dir: Path) -> LoadSummary:
+def load_task(
+    warehouse: Path, validated: ValidatedBatch, run: RunInfo, raw_dir: Path
+) -> LoadSummary:
     return load_batch(warehouse, validated, run, raw_dir.as_posix())
 
 

@@ -114,7 +114,11 @@ def run_checks(
         shows = (check.statistics or {}).get("shows", []) if check is not None else []
         row = frame.loc[case.index]
         shown = shows or [str(case.column)]
-        values = ", ".join(f"{name}={_show(row[name])}" for name in shown if name in row)
+        values = ", ".join(
+            f"{name}={_show(row[name])}" if _show(row[name]) else f"{name} missing"
+            for name in shown
+            if name in row
+        )
         description = (check.description if check is not None else None) or check_name
         failures.setdefault(case.index, []).append(
             CheckFailure(
@@ -157,11 +161,13 @@ def validate_batch(
     results_by_poll: dict[str, list[Record]] = {}
     rejected: list[Record] = []
     for normalized in articles:
+        first_with_key: dict[str, str] = {}
         for result in normalized.poll_results:
             results_by_poll.setdefault(result["poll_id"], []).append(result)
         for poll in normalized.polls:
             key = _duplicate_key(poll, results_by_poll.get(poll["poll_id"], []))
-            polls.append({**poll, "run_date": run.run_date, "duplicate_key": key})
+            duplicate_of = first_with_key.setdefault(key, poll["poll_id"])
+            polls.append({**poll, "run_date": run.run_date, "duplicate_of": duplicate_of})
         rejected += normalized.rejected
 
     poll_frame = _frame(polls, PollCandidate)
@@ -218,7 +224,7 @@ def validate_batch(
     frames = {
         "articles": _frame([_article_record(n, run) for n in articles], Article),
         "article_tables": _frame([t for n in articles for t in n.tables], ArticleTable),
-        "polls": Poll.validate(loaded_polls.drop(columns=["run_date", "duplicate_key"])),
+        "polls": Poll.validate(loaded_polls.drop(columns=["run_date", "duplicate_of"])),
         "poll_results": results_frame[~results_frame["poll_id"].isin(rejected_ids)],
         "events": _frame([e for n in articles for e in n.events], Event),
         "source_cells": _frame(

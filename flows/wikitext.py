@@ -40,6 +40,7 @@ from flows.markup import (
 from flows.parse import ArticleError, title_from_path
 
 MAX_COLSPAN = 1000  # the HTML limit; a larger or broken value must not explode a row
+MAX_ROWSPAN = 1000  # far beyond any real table; bounds the copies a broken value can make
 UNPARSED_NOTE = "unparsed markup"
 
 
@@ -47,15 +48,22 @@ def parse_wikitext_article(text: str, source_path: str, sha256: str) -> Article:
     """Read a wikitext article into sections and tables; pure, no I/O."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise ArticleError(source_path, "the text holds NUL characters: binary, not an article", line)
+        raise ArticleError(
+            source_path, "the text holds NUL characters: binary, not an article", line
+        )
     renderer = _CellRenderer()
     scan = _Scanner(text, renderer)
     scan.run()
     tables = [_build_table(table, text, renderer) for table in scan.tables]
     return Article(
-        article_id=source_path, source_path=source_path,
-        title=scan.title or title_from_path(source_path), format="wikitext", content_sha256=sha256,
-        sections=scan.sections, tables=tables, unknown_templates=dict(renderer.unknown_templates),
+        article_id=source_path,
+        source_path=source_path,
+        title=scan.title or title_from_path(source_path),
+        format="wikitext",
+        content_sha256=sha256,
+        sections=scan.sections,
+        tables=tables,
+        unknown_templates=dict(renderer.unknown_templates),
     )
 
 
@@ -183,6 +191,14 @@ def _link_spans(line: str, offset: int) -> list[tuple[int, int]]:
 # --- the line scanner ----------------------------------------------------------------------------
 
 _TABLE_OPEN = re.compile(r":*[ \t]*\{\|")
+_TEMPLATE_NAME = re.compile(r"\{\{([^{}|]*)")
+_CELL_TEMPLATES = set(TEMPLATES) | set(FOOTNOTE_TEMPLATES)  # cell content, never rows
+
+
+def _template_key(name: str) -> str:
+    return _SPACES.sub(" ", name).strip().lower().replace("_", " ")
+
+
 _ROW_MARK = re.compile(r"\|-+")
 
 
@@ -338,8 +354,9 @@ class _Scanner:
 
     def _open_table(self, line_start: int, number: int) -> None:
         path = tuple(name for _, name in self.section_stack)
-        table = _RawTable(index=len(self.tables) + 1, line=number, section_path=path,
-                          open_start=line_start)
+        table = _RawTable(
+            index=len(self.tables) + 1, line=number, section_path=path, open_start=line_start
+        )
         self.tables.append(table)
         self.open.append(table)
 
@@ -399,8 +416,10 @@ class _Scanner:
             end_line_end = self.text.find("\n", end)
             end_line_end = len(self.text) if end_line_end < 0 else end_line_end
             cell = table.cell
-            cell_is_empty = cell is not None and not self.text[cell.content_start:before].strip()
-            if not self.masked[end:end_line_end].strip() and not cell_is_empty:
+            cell_is_empty = cell is not None and not self.text[cell.content_start : before].strip()
+            name = _TEMPLATE_NAME.match(self.text, first)
+            known = name is not None and _template_key(name.group(1)) in _CELL_TEMPLATES
+            if not self.masked[end:end_line_end].strip() and not cell_is_empty and not known:
                 self._row_template(table, first, end, line_start, number)
                 return end_line_end
         self._continue(line_end)
@@ -422,7 +441,9 @@ class _Scanner:
         """Split a `|` or `!` line into its cells (`||`, and `!!` on a header line)."""
         position = first + 1
         if self.masked[position : position + 1] == marker:
-            position += 1  # `||x` or `!!x` at the start of a line: one marker (as MediaWiki reads it)
+            position += (
+                1  # `||x` or `!!x` at the start of a line: one marker (as MediaWiki reads it)
+            )
         line = self.masked[line_start:line_end]
         links = _Spans(_link_spans(line, line_start))
         separators = ("||", "!!") if marker == "!" else ("||",)
@@ -470,9 +491,10 @@ class _Scanner:
             if "[[" not in self.masked[start:bar]:
                 content_start = bar + 1
             break
-        attrs = self.text[start:content_start - 1] if content_start > start else ""
-        return _RawCell(kind=kind, start=start, content_start=content_start, line=number,
-                        attrs=attrs, end=end)
+        attrs = self.text[start : content_start - 1] if content_start > start else ""
+        return _RawCell(
+            kind=kind, start=start, content_start=content_start, line=number, attrs=attrs, end=end
+        )
 
 
 # --- from raw cells to the grid -------------------------------------------------------------------
@@ -526,15 +548,18 @@ class _CellRenderer:
                 except MarkupError:
                     rendered = _unparsed(source)
             cached = (
-                rendered.text, tuple(rendered.notes), tuple(rendered.unknown_templates),
+                rendered.text,
+                tuple(rendered.notes),
+                tuple(rendered.unknown_templates),
                 rendered.sort_value,
             )
             self.cache[source] = cached
         text, notes, unknown, sort_value = cached
         if count and unknown:
             self.unknown_templates.update(unknown)
-        return RenderedCell(text=text, notes=list(notes), unknown_templates=list(unknown),
-                            sort_value=sort_value)
+        return RenderedCell(
+            text=text, notes=list(notes), unknown_templates=list(unknown), sort_value=sort_value
+        )
 
 
 _MARKUP_CHARACTERS = re.compile(r"[\[\]{}<>|'=\x00]")
@@ -551,12 +576,12 @@ def _content(text: str, cell: _RawCell) -> str:
     """The cell's content as written, nested tables left out."""
     end = max(cell.end, cell.content_start)
     if not cell.excluded:
-        return text[cell.content_start:end]
+        return text[cell.content_start : end]
     pieces: list[str] = []
     cursor = cell.content_start
     for start, stop in sorted(cell.excluded):
         if start > cursor:
-            pieces.append(text[cursor:min(start, end)])
+            pieces.append(text[cursor : min(start, end)])
         cursor = max(cursor, stop)
     if cursor < end:
         pieces.append(text[cursor:end])
@@ -568,8 +593,11 @@ def _grid_cell(text: str, raw: _RawCell, renderer: _CellRenderer) -> _GridCell:
     attributes = cell_attributes(raw.attrs) if raw.attrs else {}
     sort_value = attributes.get("data-sort-value", rendered.sort_value)
     cell = Cell(
-        raw=text[raw.start:max(raw.end, raw.start)].strip(), text=rendered.text,
-        notes=tuple(rendered.notes), is_header=raw.kind == "header", sort_value=sort_value,
+        raw=text[raw.start : max(raw.end, raw.start)].strip(),
+        text=rendered.text,
+        notes=tuple(rendered.notes),
+        is_header=raw.kind == "header",
+        sort_value=sort_value,
     )
     rowspan = span_value(attributes.get("rowspan"))
     colspan = span_value(attributes.get("colspan"))
@@ -579,8 +607,8 @@ def _grid_cell(text: str, raw: _RawCell, renderer: _CellRenderer) -> _GridCell:
 def expand_spans(rows: list[list[_GridCell]]) -> list[list[Cell]]:
     """Lay cells out as the HTML table model does, copying spanned cells into every slot.
 
-    A cell with rowspan N takes the same column in the next N-1 rows (clamped to the table; 0
-    means to the end), later cells in those rows shift right past taken slots, colspan N takes N
+    A cell with rowspan N takes the same column in the next N-1 rows (clamped to the table and to
+    MAX_ROWSPAN; 0 means to the end), later cells in those rows shift right past taken slots, colspan N takes N
     columns. Copies keep the text and carry origin "rowspan" (any slot below the source row) or
     "colspan" (same row). Overlapping spans never overwrite a taken slot. A hole that a rowspan
     leaves before a taken slot is filled with an empty cell so columns stay aligned.
@@ -594,7 +622,12 @@ def expand_spans(rows: list[list[_GridCell]]) -> list[list[Cell]]:
             while column in slots:
                 column += 1
             rowspan = grid.rowspan if grid.rowspan > 0 else count - row_number
-            rowspan = min(rowspan, count - row_number)
+            rowspan = min(rowspan, count - row_number, MAX_ROWSPAN)
+            if rowspan == 1 and grid.colspan == 1:
+                if column not in slots:
+                    slots[column] = grid.cell
+                column += 1
+                continue
             down = replace(grid.cell, origin="rowspan")
             across = replace(grid.cell, origin="colspan")
             for offset in range(rowspan):
@@ -651,11 +684,13 @@ def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTa
     header = combine_header(expanded[:header_count], width)
     header_raw = ""
     if header_count:
-        header_raw = text[raw.rows[0].raw_start:raw.rows[header_count - 1].raw_end].strip()
+        header_raw = text[raw.rows[0].raw_start : raw.rows[header_count - 1].raw_end].strip()
     rows = [
         SourceRow(
-            row_index=index, line=raw_row.cells[0].line,
-            raw_text=text[raw_row.raw_start:raw_row.raw_end].strip(), cells=cells,
+            row_index=index,
+            line=raw_row.cells[0].line,
+            raw_text=text[raw_row.raw_start : raw_row.raw_end].strip(),
+            cells=cells,
             css_class=cell_attributes(raw_row.attrs).get("class", "") if raw_row.attrs else "",
         )
         for index, (raw_row, cells) in enumerate(
@@ -668,8 +703,13 @@ def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTa
         if caption:
             break
     return SourceTable(
-        table_index=raw.index, line=raw.line, section_path=raw.section_path, header=header,
-        header_raw=header_raw, rows=rows, caption=caption,
+        table_index=raw.index,
+        line=raw.line,
+        section_path=raw.section_path,
+        header=header,
+        header_raw=header_raw,
+        rows=rows,
+        caption=caption,
     )
 
 

@@ -7,7 +7,7 @@ and the README's data dictionary come from its field descriptions.
 Checks carry their severity and, in `statistics["shows"]`, the columns whose values explain a failure: a check with `raise_warning=True` is a *warning* (the row loads and
 the check is recorded in `quality_warnings`), any other check is an *error* (the row goes to
 `rejected_rows` with the check name and its description as the reason). Row-level checks that need
-more than the loaded columns (the run date, a duplicate key) live on the `*Candidate` models, which
+more than the loaded columns (the run date, the first poll of a duplicate) live on the `*Candidate` models, which
 add those staging columns.
 """
 
@@ -192,8 +192,8 @@ class PollCandidate(Poll):
     """A poll before loading: the row-level checks and the staging columns they need."""
 
     run_date: Series[Date] = pa.Field(description="The run's date: no fieldwork can be after it.")
-    duplicate_key: Series[str] = pa.Field(
-        description="Pollster, client, dates, sample and answers: equal keys are the same poll."
+    duplicate_of: Series[str] = pa.Field(
+        description="The poll_id of the first poll of the article with the same pollster, client, dates, sample and answers; its own id when it is the first."
     )
 
     @pa.dataframe_check(
@@ -239,12 +239,12 @@ class PollCandidate(Poll):
 
     @pa.dataframe_check(
         name="duplicate_poll",
-        statistics={"shows": ["duplicate_key"]},
+        statistics={"shows": ["duplicate_of"]},
         description="the same poll (pollster, client, dates, sample and answers) appears earlier in the article",
     )
     @classmethod
     def not_duplicate(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df.duplicated(subset=["article_id", "duplicate_key"], keep="first")
+        return df["duplicate_of"] == df["poll_id"]
 
     @pa.dataframe_check(
         name="shares_sum_below_99",
