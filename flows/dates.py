@@ -17,7 +17,14 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-__all__ = ["DateParseError", "DatePrecision", "DateSpan", "looks_like_date", "parse_date_span"]
+__all__ = [
+    "MONTH_NAMES",
+    "DateParseError",
+    "DatePrecision",
+    "DateSpan",
+    "looks_like_date",
+    "parse_date_span",
+]
 
 DatePrecision = Literal["day", "month", "year"]
 
@@ -29,7 +36,7 @@ BARE_YEAR_MAX = 2199
 _PRECISION_RANK: dict[str, int] = {"day": 0, "month": 1, "year": 2}
 
 # Spelled out rather than taken from calendar.month_name, which follows the process locale.
-_MONTH_NAMES: tuple[str, ...] = (
+MONTH_NAMES: tuple[str, ...] = (
     "january",
     "february",
     "march",
@@ -46,8 +53,8 @@ _MONTH_NAMES: tuple[str, ...] = (
 # Every spelling of a month we accept, without its optional dot: full names, 3-letter
 # abbreviations and "sept".
 _MONTH_WORDS: dict[str, int] = {
-    **{name: number for number, name in enumerate(_MONTH_NAMES, start=1)},
-    **{name[:3]: number for number, name in enumerate(_MONTH_NAMES, start=1)},
+    **{name: number for number, name in enumerate(MONTH_NAMES, start=1)},
+    **{name[:3]: number for number, name in enumerate(MONTH_NAMES, start=1)},
     "sept": 9,
 }
 _CONNECTIVE_WORDS = frozenset({"to"})
@@ -55,7 +62,7 @@ _CONNECTIVE_WORDS = frozenset({"to"})
 # Full names take no dot; abbreviations ("Mar", "Sept") may have one.
 _MONTH = "(?:{})".format(
     "|".join(
-        word if word in _MONTH_NAMES and len(word) > 3 else word + r"\.?"
+        word if word in MONTH_NAMES and len(word) > 3 else word + r"\.?"
         for word in sorted(_MONTH_WORDS, key=len, reverse=True)
     )
 )

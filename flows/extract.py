@@ -53,10 +53,10 @@ def classify_table(table: SourceTable) -> ClassifiedTable:
         return ClassifiedTable(table, "other", columns, "answer columns hold no percentages")
     if Role.EVENT in roles and Role.DATE in roles:
         return ClassifiedTable(table, "timeline", columns, "event and date columns")
-    missing = [role.value for role in (Role.DATE, Role.POLLSTER) if role not in roles] or [
-        "answer columns"
-    ]
-    return ClassifiedTable(table, "other", columns, "no " + " or ".join(missing) + " column")
+    missing = [f"{role.value} column" for role in (Role.DATE, Role.POLLSTER) if role not in roles]
+    return ClassifiedTable(
+        table, "other", columns, "no " + (" or ".join(missing) or "answer columns")
+    )
 
 
 def _classify_column(table: SourceTable, index: int, label: str) -> Column:

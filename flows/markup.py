@@ -12,7 +12,6 @@ after a NUL character, and a silent loss of text would be a silent loss of rows.
 
 from __future__ import annotations
 
-import calendar
 import html
 import re
 from collections.abc import Callable
@@ -32,6 +31,8 @@ from mwparserfromhell.nodes import (
     Wikilink,
 )
 from mwparserfromhell.wikicode import Wikicode
+
+from flows.dates import MONTH_NAMES
 
 
 class MarkupError(ValueError):
@@ -63,6 +64,10 @@ _SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u200b]+")
 
 def render_cell(source: str) -> RenderedCell:
     """The visible text of one cell, with its footnotes and unknown templates kept aside."""
+    if "\x00" in source:
+        raise MarkupError(
+            "contains a NUL character, which the wikitext parser would cut the text at"
+        )
     if not any(ch in source for ch in "[]{}<>'&"):
         # Plain text: nothing for the parser to do (most cells of a flattened table).
         return RenderedCell(text=_SPACES.sub(" ", source).strip())
@@ -87,8 +92,8 @@ def _render_node(node: object, out: RenderedCell) -> str:
         return str(node.value)
     if isinstance(node, Wikilink):
         target = str(node.title).strip()
-        if target.lower().lstrip(":").startswith(_DROPPED_LINK_NAMESPACES):
-            return ""
+        if target.lower().startswith(_DROPPED_LINK_NAMESPACES):  # an image or a category tag;
+            return ""  # "[[:Category:X]]", with its colon, is a visible link
         return _render(node.text, out) if node.text is not None else target.lstrip(":")
     if isinstance(node, ExternalLink):
         return _render(node.title, out) if node.title is not None else ""
@@ -188,12 +193,13 @@ def _percentage(args: TemplateArgs, named: dict[str, str], out: RenderedCell) ->
         return " ".join(args)
 
 
+def _month_name(number: int) -> str:
+    return MONTH_NAMES[number - 1].capitalize()
+
+
 def _month_number(text: str) -> int | None:
-    text = text.strip().lower()[:3]
-    for number in range(1, 13):
-        if calendar.month_abbr[number].lower() == text:
-            return number
-    return None
+    prefix = text.strip().lower()[:3]
+    return next((n for n, name in enumerate(MONTH_NAMES, 1) if name[:3] == prefix), None)
 
 
 def _date_text(year: str, month: str = "", day: str = "") -> str:
@@ -201,7 +207,7 @@ def _date_text(year: str, month: str = "", day: str = "") -> str:
     month_number = int(month) if month.isdigit() else _month_number(month) if month else None
     if month_number is None or not 1 <= month_number <= 12:
         return year
-    month_name = calendar.month_name[month_number]
+    month_name = _month_name(month_number)
     return f"{int(day)} {month_name} {year}" if day.isdigit() else f"{month_name} {year}"
 
 
@@ -230,17 +236,20 @@ def _opdrts(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str
     month_number = _month_number(month)
     if not (last_day.isdigit() and year.isdigit() and month_number):
         return " ".join(value for value in args[:4] if value)
-    end = date(int(year), month_number, int(last_day))
+    try:
+        end = date(int(year), month_number, int(last_day))
+    except ValueError:  # e.g. 31 Feb: leave the text for the date parser to refuse, with a reason
+        return " ".join(value for value in args[:4] if value)
     if not first_day:
-        return f"{end.day} {calendar.month_name[end.month]} {end.year}"
+        return f"{end.day} {_month_name(end.month)} {end.year}"
     if not first_day.isdigit():
         return f"{first_day}–{last_day} {month} {year}"
     if int(first_day) <= end.day:
-        return f"{int(first_day)}–{end.day} {calendar.month_name[end.month]} {end.year}"
+        return f"{int(first_day)}–{end.day} {_month_name(end.month)} {end.year}"
     month_before = end.replace(day=1) - timedelta(days=1)
     return (
-        f"{int(first_day)} {calendar.month_name[month_before.month]} {month_before.year} – "
-        f"{end.day} {calendar.month_name[end.month]} {end.year}"
+        f"{int(first_day)} {_month_name(month_before.month)} {month_before.year} – "
+        f"{end.day} {_month_name(end.month)} {end.year}"
     )
 
 

@@ -96,7 +96,7 @@ def article_summaries(validated: ValidatedBatch) -> pd.DataFrame:
     return summary.reset_index()
 
 
-# --- Prefect tasks: thin wrappers ------------------------------------------------------------------
+# --- Prefect tasks: thin wrappers -----------------------------------------------------------------
 
 
 @task(name="list articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)

@@ -30,7 +30,7 @@ _MINUS = str.maketrans({"\u2212": "-", "–": "-"})
 _LOOKS_PERCENT = re.compile(r"^[+\-±]?\s*\d[\d.,\s]*\s*%$")
 _LOOKS_NUMBER = re.compile(r"^[+\-]?\s*\d[\d.,\u00a0\u2009 ]*$")
 _SHARE = re.compile(r"^(\d{1,3}(?:\.\d+)?)\s*%?$")
-_COUNT = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)$")
+_COUNT = re.compile(r"^(\d{1,3}(?:[, \u00a0\u2009\u202f]\d{3})+|\d+)$")
 _LEAD = re.compile(r"^\+?\s*(\d{1,3}(?:\.\d+)?)\s*(?:%|pts?|points?)?$")
 _MARGIN = re.compile(r"^(?:±|\+/-|\+-)?\s*(\d{1,2}(?:\.\d+)?)\s*%?$")
 
@@ -76,12 +76,12 @@ def parse_share(text: str) -> float | None:
 
 def parse_count(text: str) -> int | None:
     """'1,228' -> 1228, '1000' -> 1000; a null token -> None."""
-    stripped = text.strip().replace("\u00a0", "").replace("\u2009", "")
+    stripped = text.strip()
     if is_null_token(stripped):
         return None
     if not _COUNT.match(stripped):
         raise ValueParseError(f"{text!r} is not a whole number")
-    return int(stripped.replace(",", ""))
+    return int(re.sub(r"[, \u00a0\u2009\u202f]", "", stripped))
 
 
 def parse_lead(text: str) -> float | None:

@@ -35,11 +35,11 @@ ROLE_PATTERNS: list[tuple[Role, str]] = [
     (Role.MARGIN_OF_ERROR, r"^(margin of error|moe|error margin|±)"),
     (Role.SAMPLE_SIZE, r"^(sample( size)?|n|size|respondents|number polled)$"),
     (Role.POLLSTER, r"^(pollster|poll(ing)? (firm|company|organi[sz]ation|agency|source)|"
-                    r"conducted by|firm|source)s?$"),
+                    r"conducted by|firm|source)s?( (client|commissioner|sponsor)s?)?$"),
     (Role.CLIENT, r"^(client|commissioned( by)?|commissioner|sponsor|media partner)s?$"),
     (Role.DATE, r"^(dates?( s)?( conducted| administered| of fieldwork| broadcast)?|"
                 r"fieldwork( dates?)?|conducted|date s conducted|when|period)$"),
-    (Role.LEAD, r"^(lead|net|margin|difference)$"),
+    (Role.LEAD, r"^(lead|net|margin|difference)( pp| points?| pts?)?$"),
     (Role.EVENT, r"^(events?|description)$"),
 ]  # fmt: skip
 
@@ -51,18 +51,19 @@ ANSWER_PATTERNS: list[tuple[AnswerClass, str]] = [
 ]  # fmt: skip
 
 # Cell texts that mean "no value". Compared after normalizing case and spaces.
-NULL_TOKENS = frozenset({"", "n/a", "na", "—", "–", "-", "?", "n.a.", "none", "nil"})
+NULL_TOKENS = frozenset({"", "n/a", "na", "—", "–", "-", "\u2212", "?", "n.a.", "none", "nil"})
 
 TIE_TOKENS = frozenset({"tie", "tied", "even"})
 
 _COMPILED_ROLES = [(role, re.compile(pattern)) for role, pattern in ROLE_PATTERNS]
 _COMPILED_ANSWERS = [(cls, re.compile(pattern)) for cls, pattern in ANSWER_PATTERNS]
 _NOT_WORD = re.compile(r"[^\w±]+")
+_FOOTNOTE_MARK = re.compile(r"\[\w{1,3}\]")
 
 
 def normalize_label(label: str) -> str:
-    """'Date(s) conducted' -> 'date s conducted'; "Don't know" -> 'don t know'."""
-    return _NOT_WORD.sub(" ", label.lower()).strip()
+    """Lower case, no punctuation or footnote marks: 'Date(s)[1]' -> 'date s'."""
+    return _NOT_WORD.sub(" ", _FOOTNOTE_MARK.sub("", label).lower()).strip()
 
 
 def role_of_label(label: str) -> Role | None:

@@ -1,0 +1,498 @@
+"""Tests for flows.extract: what each table is (poll, timeline, other) and what each row is."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from flows.article import Article, Cell, CellOrigin, SourceRow, SourceTable
+from flows.extract import classify_row, classify_table
+from flows.parse import parse_article_file
+from flows.vocabulary import AnswerClass, Role
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT / "raw"
+SAMPLE = RAW / "serbia_nato_relations.txt"
+
+SAMPLE_HEADER = [
+    "Dates conducted",
+    "Pollster",
+    "Client",
+    "Sample size",
+    "Support",
+    "Opposed",
+    "Neutral or",
+    "Lead",
+]
+SAMPLE_ROLES = [
+    (Role.DATE, None),
+    (Role.POLLSTER, None),
+    (Role.CLIENT, None),
+    (Role.SAMPLE_SIZE, None),
+    (Role.ANSWER, AnswerClass.SUPPORT),
+    (Role.ANSWER, AnswerClass.OPPOSE),
+    (Role.ANSWER, AnswerClass.NEUTRAL),
+    (Role.LEAD, None),
+]
+SAMPLE_EVENTS = [
+    ("7 March 2024", "Sweden acceedes to NATO"),
+    ("4 April 2023", "Finland acceedes to NATO"),
+    ("24 February 2022", "Russia invades Ukraine"),
+    ("16 March 2014", "Russia annexes Crimea"),
+    ("7 August 2008", "Russia invades Georgia"),
+]
+POLL_ROW = [
+    "March 2022",
+    "Ninamedia",
+    "Institute for European Affairs",
+    "1228",
+    "10%",
+    "82%",
+    "8%",
+    "72%",
+]
+
+
+def make_row(
+    cells: list[str],
+    origins: list[CellOrigin] | None = None,
+    css_class: str = "",
+    row_index: int = 1,
+) -> SourceRow:
+    origins = origins or ["source"] * len(cells)
+    return SourceRow(
+        row_index=row_index,
+        line=row_index + 1,
+        raw_text="| " + " | ".join(cells) + " |",
+        cells=[
+            Cell(raw=text, text=text, origin=origin)
+            for text, origin in zip(cells, origins, strict=True)
+        ],
+        css_class=css_class,
+    )
+
+
+def make_table(header: list[str], rows: list[list[str]]) -> SourceTable:
+    return SourceTable(
+        table_index=1,
+        line=1,
+        section_path=("Opinion polling",),
+        header=header,
+        header_raw="| " + " | ".join(header) + " |",
+        rows=[make_row(cells, row_index=index) for index, cells in enumerate(rows, start=1)],
+    )
+
+
+@cache
+def sample() -> Article:
+    return parse_article_file(SAMPLE, RAW)
+
+
+def roles(table: SourceTable) -> list[tuple[Role, AnswerClass | None]]:
+    return [(column.role, column.answer_class) for column in classify_table(table).columns]
+
+
+# --- the sample article -----------------------------------------------------------------------
+
+
+def test_the_sample_has_a_poll_table_and_a_timeline_table() -> None:
+    kinds = [classify_table(table).kind for table in sample().tables]
+    assert kinds == ["poll", "timeline"]
+
+
+def test_the_sample_poll_table_header_roles() -> None:
+    table = sample().tables[0]
+    assert table.header == SAMPLE_HEADER
+    classified = classify_table(table)
+    assert classified.kind == "poll"
+    assert classified.reason == "date, pollster and answer columns"
+    assert [column.label for column in classified.columns] == SAMPLE_HEADER
+    assert [column.index for column in classified.columns] == list(range(len(SAMPLE_HEADER)))
+    assert roles(table) == SAMPLE_ROLES
+
+
+@pytest.mark.parametrize(
+    ("role", "index"),
+    [
+        (Role.DATE, 0),
+        (Role.POLLSTER, 1),
+        (Role.CLIENT, 2),
+        (Role.SAMPLE_SIZE, 3),
+        (Role.ANSWER, 4),
+        (Role.LEAD, 7),
+        (Role.MARGIN_OF_ERROR, None),
+        (Role.EVENT, None),
+    ],
+)
+def test_classified_table_column_lookup(role: Role, index: int | None) -> None:
+    column = classify_table(sample().tables[0]).column(role)
+    assert (column.index if column else None) == index
+
+
+def test_the_sample_header_only_table_with_no_rows_is_not_a_poll_table() -> None:
+    # The roles come from the header alone, but a poll table needs percentages in its rows.
+    table = make_table(SAMPLE_HEADER, [])
+    assert roles(table) == SAMPLE_ROLES
+    classified = classify_table(table)
+    assert classified.kind == "other"
+    assert classified.reason == "answer columns hold no percentages"
+
+
+def test_the_sample_timeline_table() -> None:
+    table = sample().tables[1]
+    classified = classify_table(table)
+    assert classified.kind == "timeline"
+    assert classified.reason == "event and date columns"
+    assert roles(table) == [(Role.EVENT, None), (Role.DATE, None)]
+    assert [classify_row(row)[0] for row in table.rows] == ["event"]
+
+
+def test_the_sample_poll_table_row_kinds() -> None:
+    rows = sample().tables[0].rows
+    kinds = {tuple(cell.text for cell in row.cells[:2]): classify_row(row)[0] for row in rows}
+    assert sorted(key for key, kind in kinds.items() if kind == "event") == sorted(SAMPLE_EVENTS)
+    assert list(kinds.values()).count("poll") == 9
+    assert "summary" not in kinds.values()
+    assert "blank" not in kinds.values()
+
+
+@pytest.mark.parametrize(("when", "what"), SAMPLE_EVENTS)
+def test_the_sample_event_markers_are_events(when: str, what: str) -> None:
+    row = next(row for row in sample().tables[0].rows if row.cells[0].text == when)
+    assert [cell.text for cell in row.cells[:2]] == [when, what]
+    assert all(cell.text == "" for cell in row.cells[2:])
+    assert classify_row(row) == ("event", "event marker: a date and one text cell")
+
+
+@pytest.mark.parametrize("line", [34, 35, 40, 42, 43, 46])
+def test_the_sample_poll_rows_are_polls(line: int) -> None:
+    row = next(row for row in sample().tables[0].rows if row.line == line)
+    assert classify_row(row) == ("poll", "")
+
+
+# --- classify_table on built tables --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [["Event", "Date"], ["Date", "Event"], ["Events", "Dates"], ["Date", "Description"]],
+)
+def test_event_and_date_columns_make_a_timeline(header: list[str]) -> None:
+    rows = [["Partnership for Peace", "2006-12-14"]]
+    if header[0].lower().startswith("date"):
+        rows = [list(reversed(row)) for row in rows]
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == "timeline"
+    assert classified.reason == "event and date columns"
+    assert {column.role for column in classified.columns} == {Role.EVENT, Role.DATE}
+
+
+def test_a_timeline_needs_no_rows() -> None:
+    assert classify_table(make_table(["Event", "Date"], [])).kind == "timeline"
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "kind", "reason"),
+    [
+        (
+            ["Dates conducted", "Client", "Sample size", "Support", "Opposed"],
+            [["March 2022", "IEA", "1228", "10%", "82%"]],
+            "other",
+            "no pollster column",
+        ),
+        (
+            ["Pollster", "Support", "Opposed"],
+            [["Ninamedia", "10%", "82%"]],
+            "other",
+            "no date column",
+        ),
+        (
+            ["Name", "Value"],
+            [["a", "10%"]],
+            "other",
+            "no date column or pollster column",
+        ),
+        (
+            # Not a poll table (no answer columns), but a timeline.
+            ["Date", "Event", "Pollster"],
+            [],
+            "timeline",
+            "event and date columns",
+        ),
+    ],
+)
+def test_tables_that_are_not_poll_tables(header, rows, kind: str, reason: str) -> None:
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == kind
+    assert classified.reason == reason
+
+
+def test_a_table_with_no_pollster_is_other_with_a_reason() -> None:
+    table = make_table(
+        ["Date", "Support", "Opposed"], [["March 2022", "10%", "82%"], ["March 2017", "11%", "84%"]]
+    )
+    classified = classify_table(table)
+    assert classified.kind == "other"
+    assert classified.reason == "no pollster column"
+    assert classified.column(Role.POLLSTER) is None
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        ["Yes", "No"],
+        ["1000", "1228"],
+        ["", ""],
+        ["N/A", "—"],
+        ["Tie", "Tie"],
+    ],
+)
+def test_answer_columns_without_percentages_make_the_table_other(answers: list[str]) -> None:
+    table = make_table(
+        ["Dates conducted", "Pollster", "Support", "Opposed"],
+        [["March 2022", "Ninamedia", *answers], ["March 2017", "Ninamedia", *answers]],
+    )
+    classified = classify_table(table)
+    assert classified.kind == "other"
+    assert classified.reason == "answer columns hold no percentages"
+    assert [column.role for column in classified.columns][2:] == [Role.ANSWER, Role.ANSWER]
+
+
+def test_one_percentage_in_one_answer_column_is_enough_for_a_poll_table() -> None:
+    table = make_table(
+        ["Dates conducted", "Pollster", "Support", "Opposed"],
+        [["March 2022", "Ninamedia", "Yes", "No"], ["March 2017", "Ninamedia", "10%", "No"]],
+    )
+    assert classify_table(table).kind == "poll"
+
+
+def test_percentages_only_in_colspan_copies_do_not_count() -> None:
+    table = make_table(["Dates conducted", "Pollster", "Support", "Opposed"], [])
+    table.rows.append(
+        make_row(
+            ["March 2022", "Ninamedia", "Yes", "10%"],
+            origins=["source", "source", "source", "colspan"],
+        )
+    )
+    classified = classify_table(table)
+    assert classified.kind == "other"
+    assert classified.reason == "answer columns hold no percentages"
+
+
+def test_the_reason_for_a_table_with_no_answer_columns_reads_well() -> None:
+    table = make_table(["Date", "Pollster", "Client"], [["March 2022", "Ninamedia", "IEA"]])
+    classified = classify_table(table)
+    assert classified.kind == "other"
+    assert classified.reason == "no answer columns"
+
+
+@pytest.mark.parametrize(
+    ("party_cells", "expected"),
+    [
+        (["40%", "42%", "39%"], (Role.ANSWER, None)),
+        (["40%", "42%", "N/A"], (Role.ANSWER, None)),  # empties are not counted
+        (["40%", "42%", "n"], (Role.ANSWER, None)),  # 2 of 3: more than half
+        (["40%", "x", "y"], (Role.OTHER, None)),  # 1 of 3: not more than half
+        (["40%", "x"], (Role.OTHER, None)),  # exactly half is not enough
+        (["1000", "1100", "1228"], (Role.OTHER, None)),
+        (["", "", ""], (Role.OTHER, None)),
+    ],
+)
+def test_a_party_named_column_holding_percentages_is_an_unclassed_answer(
+    party_cells: list[str], expected
+) -> None:
+    rows = [
+        [f"March {2020 + index}", "NSPM", "30%", cell] for index, cell in enumerate(party_cells)
+    ]
+    table = make_table(["Dates conducted", "Pollster", "SPS", "SNS"], rows)
+    assert roles(table)[3] == expected
+
+
+def test_a_poll_table_of_party_columns() -> None:
+    table = make_table(
+        ["Fieldwork date", "Polling firm", "Sample size", "SNS", "SPS", "Others", "Lead"],
+        [
+            ["7 March 2024", "NSPM", "1,000", "45%", "10%", "45%", "35%"],
+            ["7 February 2024", "Ninamedia", "1,228", "47.1%", "9.9%", "43%", "37.2%"],
+        ],
+    )
+    classified = classify_table(table)
+    assert classified.kind == "poll"
+    assert roles(table) == [
+        (Role.DATE, None),
+        (Role.POLLSTER, None),
+        (Role.SAMPLE_SIZE, None),
+        (Role.ANSWER, None),
+        (Role.ANSWER, None),
+        (Role.ANSWER, None),
+        (Role.LEAD, None),
+    ]
+
+
+def test_an_unnamed_column_holding_percentages_is_not_an_answer() -> None:
+    table = make_table(
+        ["Dates conducted", "Pollster", "", "Support"],
+        [["March 2022", "Ninamedia", "40%", "10%"]],
+    )
+    assert roles(table)[2] == (Role.OTHER, None)
+
+
+def test_known_answer_labels_are_answers_whatever_their_cells_hold() -> None:
+    table = make_table(
+        ["Dates conducted", "Pollster", "Support", "No opinion"],
+        [["March 2022", "Ninamedia", "10%", "text"]],
+    )
+    assert roles(table)[2:] == [
+        (Role.ANSWER, AnswerClass.SUPPORT),
+        (Role.ANSWER, AnswerClass.NEUTRAL),
+    ]
+
+
+def test_short_rows_do_not_break_column_classification() -> None:
+    table = make_table(
+        ["Dates conducted", "Pollster", "Support", "SNS"],
+        [["March 2022", "Ninamedia", "10%"], ["March 2017", "Ninamedia", "11%", "40%"]],
+    )
+    classified = classify_table(table)
+    assert classified.kind == "poll"
+    assert classified.columns[3].role is Role.ANSWER
+
+
+# --- classify_row ----------------------------------------------------------------------------
+
+
+def test_a_poll_row_is_a_poll() -> None:
+    assert classify_row(make_row(POLL_ROW)) == ("poll", "")
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["", "", "", "", "", "", "", ""],
+        ["N/A", "—", "–", "", "?", "n/a", "-", " "],
+        [],
+        [""],
+    ],
+)
+def test_an_all_empty_row_is_blank(cells: list[str]) -> None:
+    assert classify_row(make_row(cells)) == ("blank", "blank row: every cell is empty")
+
+
+def test_a_row_of_only_copies_is_blank() -> None:
+    row = make_row(["March 2022", "Ninamedia"], origins=["rowspan", "colspan"])
+    assert classify_row(row)[0] == "blank"
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["Average", "", "", "", "10%", "82%", "8%", "72%"],
+        ["average", "", "", "", "10%", "82%", "8%", "72%"],
+        ["Averages", "", "", "", "10%", "82%", "8%", "72%"],
+        ["Mean", "", "", "", "10%", "82%", "8%", "72%"],
+        ["Median", "", "", "", "10%", "82%", "8%", "72%"],
+        ["Total", "", "", "12,000", "", "", "", ""],
+        ["Totals", "", "", "12,000", "", "", "", ""],
+        ["Aggregate", "", "", "", "10%", "82%", "8%", "72%"],
+        ["", "Average of polls", "", "", "10%", "82%", "8%", "72%"],
+    ],
+)
+def test_an_average_or_total_first_cell_is_a_summary(cells: list[str]) -> None:
+    kind, reason = classify_row(make_row(cells))
+    assert kind == "summary"
+    assert reason.startswith("summary row (")
+
+
+@pytest.mark.parametrize("css_class", ["sortbottom", "sortbottom extra", "  sortbottom  "])
+def test_a_sortbottom_row_is_a_summary(css_class: str) -> None:
+    kind, reason = classify_row(make_row(POLL_ROW, css_class=css_class))
+    assert kind == "summary"
+    assert "March 2022" in reason
+
+
+@pytest.mark.parametrize("css_class", ["", "sortable", "sortbottomless", "nosortbottom"])
+def test_other_css_classes_do_not_make_a_summary(css_class: str) -> None:
+    assert classify_row(make_row(POLL_ROW, css_class=css_class))[0] == "poll"
+
+
+@pytest.mark.parametrize(
+    "first", ["Totally Polling", "Meanwhile Research", "Averaged Ltd", "March 2022"]
+)
+def test_words_that_only_start_like_summary_labels_are_not_summaries(first: str) -> None:
+    assert classify_row(make_row([first, "Ninamedia", "", "1228", "10%", "82%"]))[0] == "poll"
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["7 March 2024", "Sweden acceedes to NATO", "", "", "", "", "", ""],
+        ["Sweden acceedes to NATO", "7 March 2024"],
+        ["Partnership for Peace", "2006-12-14"],
+        ["", "7 March 2024", "", "Sweden", ""],
+        ["March 2024", "Sweden joins", "N/A", "—"],
+        ["2022", "Russia invades Ukraine"],
+    ],
+)
+def test_a_date_and_one_text_cell_is_an_event(cells: list[str]) -> None:
+    assert classify_row(make_row(cells)) == ("event", "event marker: a date and one text cell")
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["7 March 2024", "8 March 2024"],  # two dates
+        ["7 March 2024", "85%"],  # a date and a share
+        ["7 March 2024", "1000"],  # a date and a count
+        ["7 March 2024", "Tie"],  # a date and a tie
+        ["Sweden", "NATO"],  # no date
+        ["7 March 2024"],  # a date alone
+        ["7 March 2024", "Sweden", "NATO"],  # three filled cells
+    ],
+)
+def test_rows_that_are_not_event_markers(cells: list[str]) -> None:
+    assert classify_row(make_row(cells))[0] == "poll"
+
+
+def test_a_poll_row_with_only_date_and_pollster_is_read_as_an_event_marker() -> None:
+    # Documented behaviour: a date and one text cell with every other cell empty is an event
+    # marker, and a pollster name is a text cell. A poll whose values are all missing cannot be
+    # told from "24 February 2022 | Russia invades Ukraine | | |" by its shape alone.
+    row = make_row(["March 2022", "Ninamedia", "", "", "", "", "", ""])
+    assert classify_row(row) == ("event", "event marker: a date and one text cell")
+
+
+def test_a_poll_row_with_date_pollster_and_client_only_is_a_poll() -> None:
+    row = make_row(["March 2022", "Ninamedia", "IEA", "", "", "", "", ""])
+    assert classify_row(row) == ("poll", "")
+
+
+@pytest.mark.parametrize("copy_origin", ["colspan", "rowspan"])
+def test_span_copies_are_not_counted_as_filled_cells(copy_origin: CellOrigin) -> None:
+    texts = ["7 March 2024", "Sweden acceedes to NATO", "Sweden acceedes to NATO"] + [
+        "Sweden acceedes to NATO"
+    ] * 5
+    origins: list[CellOrigin] = ["source", "source"] + [copy_origin] * 6
+    assert classify_row(make_row(texts, origins)) == (
+        "event",
+        "event marker: a date and one text cell",
+    )
+
+
+def test_the_same_cells_written_out_are_a_poll_row() -> None:
+    texts = ["7 March 2024"] + ["Sweden acceedes to NATO"] * 7
+    assert classify_row(make_row(texts))[0] == "poll"
+
+
+def test_a_colspan_copied_date_does_not_make_an_event() -> None:
+    row = make_row(["Sweden", "7 March 2024"], origins=["source", "colspan"])
+    assert classify_row(row)[0] == "poll"
+
+
+def test_a_rowspan_copied_date_does_not_hide_a_poll_row() -> None:
+    row = make_row(
+        ["March 2022", "Ninamedia", "IEA", "1228", "10%", "82%", "8%", "72%"],
+        origins=["rowspan", "source", "source", "source", "source", "source", "source", "source"],
+    )
+    assert classify_row(row) == ("poll", "")

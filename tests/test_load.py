@@ -1,0 +1,182 @@
+"""Load: a real DuckDB file, asserted through SQL as a user would query it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.load import WarehouseError, connect, load_batch
+from flows.parse import ArticleError
+from flows.pipeline import new_run
+from flows.validate import validate_batch
+from tests.conftest import RUN, SAMPLE, normalize_file
+
+
+def load_sample(warehouse: Path, article: Path = SAMPLE, refused=()):
+    batch = validate_batch([normalize_file(article)], RUN, list(refused))
+    run = new_run(run_date=RUN.run_date)
+    return load_batch(warehouse, batch, run, raw_dir="raw")
+
+
+def query(warehouse: Path, sql: str, params=()):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def table_counts(warehouse: Path) -> dict[str, int]:
+    tables = ["articles", "polls", "poll_results", "events", "source_cells", "rejected_rows"]
+    return {t: query(warehouse, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+
+
+def test_sample_loads_the_contract(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    summary = load_sample(warehouse)
+    assert (summary.polls, summary.events, summary.rejected, summary.repaired) == (9, 6, 0, 6)
+    assert table_counts(warehouse) == {
+        "articles": 1, "polls": 9, "poll_results": 27, "events": 6, "source_cells": 78,
+        "rejected_rows": 0,
+    }  # fmt: skip
+    row = query(
+        warehouse,
+        "SELECT pollster, client, sample_size, support, oppose, neutral, lead, fieldwork_start, "
+        "fieldwork_end, date_precision FROM polls WHERE date_text = 'February 2024'",
+    )
+    assert row == [
+        ("NSPM", None, 1000, 7.6, 84.6, 7.8, 77.0, date(2024, 2, 1), date(2024, 2, 29), "month")
+    ]
+    assert query(
+        warehouse,
+        "SELECT event_date, source_kind FROM events WHERE description = 'Russia invades Ukraine'",
+    ) == [(date(2022, 2, 24), "poll_table")]
+
+
+def test_column_types_and_comments_follow_the_schemas(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    types = dict(
+        query(
+            warehouse,
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'polls'",
+        )
+    )
+    assert types["fieldwork_start"] == "DATE"
+    assert types["sample_size"] == "INTEGER"
+    assert types["lead"] == "DOUBLE"
+    assert types["pollster"] == "VARCHAR"
+    comment = query(
+        warehouse,
+        "SELECT comment FROM duckdb_columns() WHERE table_name = 'polls' AND column_name = 'client'",
+    )
+    assert "commissioned" in comment[0][0]
+
+
+def test_every_value_traces_back_to_its_raw_cell(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    traced = query(
+        warehouse,
+        """SELECT p.article_title, p.table_index, p.row_index, p.source_line, c.header_label, c.raw_cell
+           FROM polls p JOIN source_cells c ON c.record_id = p.poll_id AND c.field = 'sample_size'
+           WHERE p.date_text = 'March 2022'""",
+    )
+    assert traced == [("Serbia–NATO relations", 1, 10, 42, "Sample size", "1228")]
+    shares = query(
+        warehouse,
+        "SELECT option, raw_cell FROM poll_results JOIN polls USING (poll_id) WHERE date_text = 'March 2022' ORDER BY column_index",
+    )
+    assert shares == [("Support", "10%"), ("Opposed", "82%"), ("Neutral or", "8%")]
+
+
+def test_rerun_is_idempotent(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    first = query(warehouse, "SELECT * FROM polls ORDER BY poll_id")
+    load_sample(warehouse)
+    assert query(warehouse, "SELECT * FROM polls ORDER BY poll_id") == first
+    assert table_counts(warehouse)["poll_results"] == 27
+    assert query(warehouse, "SELECT count(*) FROM load_runs")[0][0] == 2
+
+
+def test_a_changed_article_has_its_rows_replaced(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    article = tmp_path / SAMPLE.name
+    article.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    load_sample(warehouse, article)
+    article.write_text(
+        SAMPLE.read_text(encoding="utf-8").replace(
+            "| 1228 | 10% | 82% | 8% | 72% |", "| 1300 | 12% | 80% | 8% | 68% |"
+        ),
+        encoding="utf-8",
+    )
+    load_sample(warehouse, article)
+    assert query(
+        warehouse, "SELECT sample_size, support FROM polls WHERE date_text = 'March 2022'"
+    ) == [(1300, 12.0)]
+    assert table_counts(warehouse)["polls"] == 9
+    assert query(warehouse, "SELECT count(DISTINCT content_sha256) FROM articles")[0][0] == 1
+
+
+def test_a_failure_mid_load_leaves_the_previous_state(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    before = {
+        t: query(warehouse, f"SELECT * FROM {t} ORDER BY ALL")
+        for t in ("polls", "events", "load_runs")
+    }
+    batch = validate_batch([normalize_file(SAMPLE)], RUN)
+    # The events insert comes after the article's old rows were deleted: it must take them back.
+    batch.frames["events"] = batch.frames["events"].assign(not_a_column=1)
+    with pytest.raises(duckdb.Error):
+        load_batch(warehouse, batch, new_run(run_date=RUN.run_date), raw_dir="raw")
+    after = {
+        t: query(warehouse, f"SELECT * FROM {t} ORDER BY ALL")
+        for t in ("polls", "events", "load_runs")
+    }
+    assert after == before
+
+
+def test_a_refused_file_is_recorded_not_dropped(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    refused = ArticleError("broken.txt", "not UTF-8 text (byte 0xe9 at offset 3)", line=1)
+    load_sample(warehouse, refused=[refused])
+    assert query(warehouse, "SELECT source_path, check_name, reason FROM rejected_rows") == [
+        ("broken.txt", "unreadable_file", "not UTF-8 text (byte 0xe9 at offset 3)")
+    ]
+    assert query(warehouse, "SELECT articles_refused FROM load_runs") == [(1,)]
+    load_sample(warehouse, refused=[refused])
+    assert table_counts(warehouse)["rejected_rows"] == 1
+
+
+def test_a_warehouse_of_another_layout_is_refused_with_a_message(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE TABLE polls (poll_id VARCHAR)")
+    with pytest.raises(WarehouseError, match="table polls has columns"):
+        load_sample(warehouse)
+
+
+def test_a_locked_warehouse_is_waited_for_then_reported(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(4)", str(warehouse)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(WarehouseError, match="locked by another process"):
+            connect(warehouse, read_only=True, wait_seconds=0.5)
+        started = time.monotonic()
+        con = connect(warehouse, read_only=True, wait_seconds=60)
+        assert time.monotonic() - started < 30
+        assert con.execute("SELECT count(*) FROM polls").fetchone() == (9,)
+        con.close()
+    finally:
+        holder.kill()
+        holder.wait()

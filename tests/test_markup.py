@@ -1,0 +1,618 @@
+"""Tests for flows.markup: a cell's markup to the text a reader sees, footnotes and templates aside."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.dates import DateParseError, parse_date_span
+from flows.markup import (
+    FOOTNOTE_TEMPLATES,
+    TEMPLATES,
+    MarkupError,
+    RenderedCell,
+    parse_markup,
+    render_cell,
+)
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+
+
+def text_of(source: str) -> str:
+    return render_cell(source).text
+
+
+# --- plain text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("NSPM", "NSPM"),
+        ("7.6%", "7.6%"),
+        ("  Institute for European Affairs  ", "Institute for European Affairs"),
+        ("two  spaces", "two spaces"),
+        ("tab\tand\nnewline", "tab and newline"),
+        ("no\u00a0break", "no break"),
+        ("thin\u2009space", "thin space"),
+        ("narrow\u202fspace", "narrow space"),
+        ("zero\u200bwidth", "zero width"),
+        ("", ""),
+        ("   ", ""),
+        ("24 February 2022", "24 February 2022"),
+        ("Russia invades Ukraine", "Russia invades Ukraine"),
+    ],
+)
+def test_plain_text_is_kept_with_spaces_collapsed(source: str, expected: str) -> None:
+    assert render_cell(source) == RenderedCell(text=expected)
+
+
+@pytest.mark.parametrize("source", ["NSPM", "1,228", "84.6%", "7 March 2024", "a | b"])
+def test_plain_text_has_no_notes_unknown_templates_or_sort_value(source: str) -> None:
+    rendered = render_cell(source)
+    assert rendered.notes == []
+    assert rendered.unknown_templates == []
+    assert rendered.sort_value is None
+
+
+# --- links --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("[[Ninamedia Research|Ninamedia]]", "Ninamedia"),
+        ("[[NSPM]]", "NSPM"),
+        ("[[Serbia–NATO relations]]", "Serbia–NATO relations"),
+        ("[[Foo|'''Bar''']]", "Bar"),
+        ("[[Gallup (company)|Gallup]] poll", "Gallup poll"),
+        ("[[:Foo]]", "Foo"),
+        ("[[A|B]] and [[C]]", "B and C"),
+        ("[http://example.org Opinium]", "Opinium"),
+        ("[http://example.org]", ""),
+    ],
+)
+def test_links_render_as_their_label_or_target(source: str, expected: str) -> None:
+    assert text_of(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("[[File:Flag of Serbia.svg|20px]] Serbia", "Serbia"),
+        ("[[file:x.png]]Serbia", "Serbia"),
+        ("[[Image:x.jpg|thumb|a caption]]", ""),
+        ("[[image:x.jpg]]", ""),
+        ("Serbia[[Category:Foreign relations of Serbia]]", "Serbia"),
+        ("[[category:x]]", ""),
+    ],
+)
+def test_file_image_and_category_links_are_dropped(source: str, expected: str) -> None:
+    assert text_of(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [("[[:Category:Polls]]", "Category:Polls"), ("[[:File:Chart.png|chart]]", "chart")],
+)
+def test_colon_prefixed_category_and_file_links_are_shown(source: str, expected: str) -> None:
+    assert text_of(source) == expected
+
+
+# --- formatting, entities, tags, comments --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("'''bold'''", "bold"),
+        ("''italic''", "italic"),
+        ("'''''both'''''", "both"),
+        ("'''46%'''", "46%"),
+        ("''N/A''", "N/A"),
+        ("''The Observer''", "The Observer"),
+        ("'''[[NSPM]]'''", "NSPM"),
+        ("Don't know", "Don't know"),
+    ],
+)
+def test_bold_and_italic_quotes_are_removed(source: str, expected: str) -> None:
+    assert text_of(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a&nbsp;b", "a b"),
+        ("&nbsp;5&nbsp;%", "5 %"),
+        ("&#160;", ""),
+        ("&amp;", "&"),
+        ("&lt;&gt;", "<>"),
+        ("&eacute;", "é"),
+        ("1&ndash;2", "1–2"),
+        ("&#8211;", "–"),
+        ("&#x2212;5", "\u22125"),
+        ("&minus;5", "\u22125"),
+        ("a&thinsp;b", "a b"),
+    ],
+)
+def test_html_entities_are_decoded(source: str, expected: str) -> None:
+    assert text_of(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a<br/>b", "a b"),
+        ("a<br />b", "a b"),
+        ("a<br>b", "a b"),
+        ("Ninamedia<br/>(online)", "Ninamedia (online)"),
+        ("a<hr/>b", "a b"),
+        ("<small>x</small>", "x"),
+        ('<span style="color:red">y</span>', "y"),
+        ("<sup>2</sup>", "2"),
+        ("x<references/>", "x"),
+        ("<nowiki>{{x}}</nowiki>", "{{x}}"),
+    ],
+)
+def test_html_tags(source: str, expected: str) -> None:
+    assert text_of(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a<!-- hidden -->b", "ab"),
+        ("<!-- only a comment -->", ""),
+        ("7.6%<!-- checked 2024 -->", "7.6%"),
+        ("a <!-- x --> b", "a b"),
+        ("<!-- {{efn|not a note}} -->1", "1"),
+    ],
+)
+def test_comments_are_dropped(source: str, expected: str) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == expected
+    assert rendered.notes == []
+
+
+# --- footnotes ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "notes"),
+    [
+        ("46%<ref>poll says</ref>", "46%", ["poll says"]),
+        ('46%<ref name="a">words here</ref>', "46%", ["words here"]),
+        ("<ref group=n>grouped</ref>7", "7", ["grouped"]),
+        ("46%<ref name=x/>", "46%", []),
+        ('46%<ref name="x" />', "46%", []),
+        ("<ref>a</ref><ref>b</ref>x", "x", ["a", "b"]),
+        ("<ref>[[Ninamedia|Nina]] says</ref>1", "1", ["Nina says"]),
+        ("<ref>[http://example.org Source page]</ref>1", "1", ["Source page"]),
+        ("10%<ref>  spaced\n  out  </ref>", "10%", ["spaced out"]),
+        ("10%<ref></ref>", "10%", []),
+    ],
+)
+def test_ref_tags_go_to_notes_not_text(source: str, text: str, notes: list[str]) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == text
+    assert rendered.notes == notes
+    for note in notes:
+        assert note not in rendered.text
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "notes"),
+    [
+        ("5{{efn|a note}}", "5", ["a note"]),
+        ("5{{Efn|A note}}", "5", ["A note"]),
+        ("5{{efn|name=n1|a note}}", "5", ["a note"]),
+        ("5{{efn-ua|upper alpha}}", "5", ["upper alpha"]),
+        ("5{{refn|group=n|note two}}", "5", ["note two"]),
+        ("5{{sfn|Smith|2020|p=3}}", "5", ["Smith 2020"]),
+        ("5{{sfnp|Smith|2020}}", "5", ["Smith 2020"]),
+        ("5{{efn|see [[A|B]] {{small|z}}}}", "5", ["see B z"]),
+        ("{{sfn|Smith|2020}}{{efn|X}}<ref>Y</ref>", "", ["Smith 2020", "X", "Y"]),
+    ],
+)
+def test_footnote_templates_go_to_notes_not_text(source: str, text: str, notes: list[str]) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == text
+    assert rendered.notes == notes
+    assert rendered.unknown_templates == []
+
+
+@pytest.mark.parametrize(
+    "template", ["{{citation needed}}", "{{Citation needed}}", "{{cn}}", "{{fact}}"]
+)
+def test_citation_needed_is_a_note_with_no_text(template: str) -> None:
+    rendered = render_cell("84%" + template)
+    assert rendered.text == "84%"
+    assert len(rendered.notes) == 1
+    assert rendered.unknown_templates == []
+
+
+def test_citation_needed_with_a_date_parameter_is_a_note() -> None:
+    rendered = render_cell("84%{{citation needed|date=May 2020}}")
+    assert rendered.text == "84%"
+    assert len(rendered.notes) == 1
+
+
+@pytest.mark.parametrize("name", sorted(FOOTNOTE_TEMPLATES))
+def test_every_footnote_template_leaves_no_text(name: str) -> None:
+    rendered = render_cell(f"12%{{{{{name}|some words}}}}")
+    assert rendered.text == "12%"
+    assert rendered.notes == ["some words"]
+
+
+def test_footnote_templates_are_not_also_in_the_value_registry() -> None:
+    assert not set(FOOTNOTE_TEMPLATES) & set(TEMPLATES)
+
+
+# --- value templates -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{nowrap|7 March 2024}}", "7 March 2024"),
+        ("{{Nowrap|x}}", "x"),
+        ("{{nobr|x y}}", "x y"),
+        ("{{small|(online)}}", "(online)"),
+        ("{{smaller|s}}", "s"),
+        ("{{big|B}}", "B"),
+        ("{{small|{{nowrap|a b}}}}", "a b"),
+        ("{{nts|1228}}", "1228"),
+        ("{{Nts|1,228}}", "1,228"),
+        ("{{ntsh|5}}", "5"),
+        ("{{formatnum:1,228}}", "1,228"),
+        ("{{formatnum:1228}}", "1228"),
+        ("{{FORMATNUM:1228}}", "1228"),
+        ("{{formatnum:}}", ""),
+        ("{{N/A}}", "N/A"),
+        ("{{n/a}}", "N/A"),
+        ("{{N/a}}", "N/A"),
+        ("{{NA}}", "N/A"),
+        ("{{n/a|}}", "N/A"),
+        ("{{yes}}", "Yes"),
+        ("{{Yes}}", "Yes"),
+        ("{{no}}", "No"),
+        ("{{tie}}", "Tie"),
+        ("{{Tie}}", "Tie"),
+        ("{{lang|sr|Srbija}}", "Srbija"),
+        ("a{{snd}}b", "a – b"),
+        ("{{ndash}}", "–"),
+        ("{{mdash}}", "—"),
+        ("{{abbr|MoE|margin of error}}", "MoE"),
+    ],
+)
+def test_value_templates(source: str, expected: str) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == expected
+    assert rendered.unknown_templates == []
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "sort_value"),
+    [
+        ("{{sort|2024-03-07|7 March 2024}}", "7 March 2024", "2024-03-07"),
+        ("{{sort|1228|1,228}}", "1,228", "1228"),
+        ("{{Sort|b|Alpha}}", "Alpha", "b"),
+        ("{{sort|abc}}", "abc", "abc"),
+        ("{{sort}}", "", None),
+    ],
+)
+def test_sort_shows_the_text_and_keeps_the_key(source: str, text: str, sort_value) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == text
+    assert rendered.sort_value == sort_value
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{percentage|1|4|1}}", "25.0%"),
+        ("{{percentage|1|4}}", "25%"),
+        ("{{percentage|1|3|2}}", "33.33%"),
+        ("{{percentage|1|3}}", "33%"),
+        ("{{percentage|1,228|2,456|1}}", "50.0%"),
+        ("{{percentage|3|4|}}", "75%"),
+    ],
+)
+def test_percentage_computes_part_over_whole(source: str, expected: str) -> None:
+    assert text_of(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source", ["{{percentage|1|0}}", "{{percentage|a|b}}", "{{percentage|1}}", "{{percentage}}"]
+)
+def test_percentage_that_cannot_be_computed_does_not_crash(source: str) -> None:
+    rendered = render_cell(source)
+    assert "%" not in rendered.text
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{increase}}", ""),
+        ("{{decrease}}", ""),
+        ("{{steady}}", ""),
+        ("{{Increase}} 5", "5"),
+        ("44% {{decrease}}", "44%"),
+        ("{{flagicon|Serbia}} Serbia", "Serbia"),
+        ("{{party color|SNS}}", ""),
+    ],
+)
+def test_decoration_templates_render_nothing(source: str, expected: str) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == expected
+    assert rendered.unknown_templates == []
+
+
+# --- date templates ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{dts|2024|3|7}}", "7 March 2024"),
+        ("{{dts|2024|March|7}}", "7 March 2024"),
+        ("{{dts|2024|Mar|7}}", "7 March 2024"),
+        ("{{dts|2024|03|07}}", "7 March 2024"),
+        ("{{dts|2024|3}}", "March 2024"),
+        ("{{dts|2024}}", "2024"),
+        ("{{dts|7 March 2024}}", "7 March 2024"),
+        ("{{Dts|2006|12|14}}", "14 December 2006"),
+        ("{{start date|2024|3|7}}", "7 March 2024"),
+        ("{{Start date|2024|3|7}}", "7 March 2024"),
+        ("{{start date|2024|3}}", "March 2024"),
+        ("{{start date|2024}}", "2024"),
+        ("{{end date|2024|3|7}}", "7 March 2024"),
+        ("{{date|7 March 2024}}", "7 March 2024"),
+    ],
+)
+def test_date_templates(source: str, expected: str) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == expected
+    assert rendered.unknown_templates == []
+
+
+@pytest.mark.parametrize(
+    ("source", "start", "end"),
+    [
+        ("{{dts|2024|3|7}}", date(2024, 3, 7), date(2024, 3, 7)),
+        ("{{dts|2024|March|7}}", date(2024, 3, 7), date(2024, 3, 7)),
+        ("{{start date|2024|3|7}}", date(2024, 3, 7), date(2024, 3, 7)),
+        ("{{dts|2024|2}}", date(2024, 2, 1), date(2024, 2, 29)),
+    ],
+)
+def test_date_templates_give_texts_the_date_parser_reads(source, start, end) -> None:
+    span = parse_date_span(text_of(source))
+    assert (span.start, span.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    "source", ["{{dts}}", "{{start date}}", "{{dts|2024|13|7}}", "{{dts|abc|def}}"]
+)
+def test_date_templates_with_odd_arguments_do_not_crash(source: str) -> None:
+    assert isinstance(text_of(source), str)
+
+
+def test_impossible_dts_date_is_left_for_the_date_parser_to_refuse() -> None:
+    text = text_of("{{dts|2024|2|30}}")
+    assert text == "30 February 2024"
+    with pytest.raises(DateParseError):
+        parse_date_span(text)
+
+
+# --- opdrts ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected", "start", "end"),
+    [
+        # Empty D1: a single day.
+        ("{{opdrts||7|Mar|2024|year}}", "7 March 2024", date(2024, 3, 7), date(2024, 3, 7)),
+        ("{{opdrts||23|Dec|2021|year}}", "23 December 2021", date(2021, 12, 23), None),
+        ("{{opdrts| |7|Mar|2024|year}}", "7 March 2024", date(2024, 3, 7), None),
+        ("{{opdrts||02|Apr|2022}}", "2 April 2022", date(2022, 4, 2), None),
+        # D1 <= D2: a range inside the month.
+        ("{{opdrts|4|14|Mar|2022|year}}", "4–14 March 2022", date(2022, 3, 4), date(2022, 3, 14)),
+        (
+            "{{opdrts|10|12|Dec|2021|year}}",
+            "10–12 December 2021",
+            date(2021, 12, 10),
+            date(2021, 12, 12),
+        ),
+        ("{{opdrts|02|03|Apr|2022}}", "2–3 April 2022", date(2022, 4, 2), date(2022, 4, 3)),
+        ("{{opdrts|7|7|Mar|2024|year}}", "7–7 March 2024", date(2024, 3, 7), date(2024, 3, 7)),
+        ("{{Opdrts|1|3|March|2024|year}}", "1–3 March 2024", date(2024, 3, 1), date(2024, 3, 3)),
+        # D1 > D2: the range starts in the month before.
+        (
+            "{{opdrts|28|3|Apr|2022|year}}",
+            "28 March 2022 – 3 April 2022",
+            date(2022, 3, 28),
+            date(2022, 4, 3),
+        ),
+        (
+            "{{opdrts|29|1|Dec|2022|year}}",
+            "29 November 2022 – 1 December 2022",
+            date(2022, 11, 29),
+            date(2022, 12, 1),
+        ),
+        (
+            "{{opdrts|28|2|Mar|2024|year}}",
+            "28 February 2024 – 2 March 2024",
+            date(2024, 2, 28),
+            date(2024, 3, 2),
+        ),
+        # ...and, in January, in the year before.
+        (
+            "{{opdrts|28|2|Jan|2021|year}}",
+            "28 December 2020 – 2 January 2021",
+            date(2020, 12, 28),
+            date(2021, 1, 2),
+        ),
+        (
+            "{{opdrts|28|2|Jan|2021}}",
+            "28 December 2020 – 2 January 2021",
+            date(2020, 12, 28),
+            date(2021, 1, 2),
+        ),
+    ],
+)
+def test_opdrts(source: str, expected: str, start: date, end: date | None) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == expected
+    assert rendered.unknown_templates == []
+    span = parse_date_span(rendered.text)
+    assert span.start == start
+    assert span.end == (end or start)
+    assert span.precision == "day"
+    assert not span.year_inferred
+
+
+def test_opdrts_january_cross_year_reads_as_the_turn_of_the_year() -> None:
+    span = parse_date_span(text_of("{{opdrts|28|2|Jan|2021|year}}"))
+    assert (span.start, span.end) == (date(2020, 12, 28), date(2021, 1, 2))
+
+
+def test_opdrts_first_day_after_the_end_of_a_short_month_is_refused_by_the_date_parser() -> None:
+    # D1 = 31 > D2 = 2 in March: the month before is February, which has no 31st.
+    text = text_of("{{opdrts|31|2|Mar|2024|year}}")
+    with pytest.raises(DateParseError):
+        parse_date_span(text)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{opdrts}}",
+        "{{opdrts|x|y}}",
+        "{{opdrts|1|2|Foo|2024}}",
+        "{{opdrts|a|7|Mar|2024}}",
+        "{{opdrts|1|2|Mar}}",
+    ],
+)
+def test_opdrts_with_unreadable_arguments_does_not_crash(source: str) -> None:
+    rendered = render_cell(source)
+    assert rendered.unknown_templates == []
+    with pytest.raises(DateParseError):
+        parse_date_span(rendered.text)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{opdrts||31|Feb|2024|year}}",
+        "{{opdrts|5|40|Mar|2024}}",
+        "{{opdrts|1|0|Mar|2024}}",
+        "{{opdrts|1|2|Mar|0}}",
+    ],
+)
+def test_opdrts_with_an_impossible_end_date_does_not_crash(source: str) -> None:
+    rendered = render_cell(source)
+    with pytest.raises(DateParseError):
+        parse_date_span(rendered.text)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(CORPUS.glob("potential-re-accession-uk-eu__*.wiki")), ids=lambda p: p.name
+)
+def test_every_opdrts_of_the_uk_corpus_reads_as_a_day_span(path: Path) -> None:
+    templates = re.findall(r"\{\{opdrts[^}]*\}\}", path.read_text(encoding="utf-8"))
+    assert templates
+    for template in templates:
+        span = parse_date_span(text_of(template))
+        assert span.precision == "day", template
+        assert span.start <= span.end, template
+
+
+# --- unknown templates ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "unknown"),
+    [
+        ("{{foo|bar|baz}}", "bar", ["foo"]),
+        ("{{tooltip|a|b}}", "a", ["tooltip"]),
+        ("{{Foo Bar|x}}", "x", ["Foo Bar"]),
+        ("{{foo|k=v|first}}", "first", ["foo"]),
+        ("{{foo|[[A|B]]}}", "B", ["foo"]),
+        ("10% {{foo|x}} {{bar|y}}", "10% x y", ["foo", "bar"]),
+        ("{{foo|{{nowrap|inner}}}}", "inner", ["foo"]),
+    ],
+)
+def test_unknown_template_keeps_its_first_positional_parameter(source, text, unknown) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == text
+    assert rendered.unknown_templates == unknown
+
+
+@pytest.mark.parametrize("source", ["{{foo}}", "{{foo|}}", "{{foo|k=v}}", "{{ foo }}"])
+def test_unknown_template_without_positional_parameters_renders_empty(source: str) -> None:
+    rendered = render_cell(source)
+    assert rendered.text == ""
+    assert rendered.unknown_templates == ["foo"]
+
+
+# --- broken markup, NUL, round trip --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source", ["{{unclosed|x", "[[a", "<ref>never closed", "x</ref>", "'''bold", "}} ]] >"]
+)
+def test_broken_markup_is_kept_as_text_not_a_crash(source: str) -> None:
+    assert text_of(source) == source
+
+
+@pytest.mark.parametrize(
+    "source", ["a\x00b", "\x00", "[[a]]\x00", "{{nts|1\x00}}", "x\x00<ref>y</ref>"]
+)
+def test_parse_markup_refuses_a_nul_character(source: str) -> None:
+    with pytest.raises(MarkupError, match="NUL"):
+        parse_markup(source)
+
+
+@pytest.mark.parametrize("source", ["[[a]]\x00b", "{{nts|1\x00}}", "x\x00<ref>y</ref>", "'\x00'"])
+def test_render_cell_refuses_a_nul_character_in_markup(source: str) -> None:
+    with pytest.raises(MarkupError):
+        render_cell(source)
+
+
+@pytest.mark.parametrize("source", ["a\x00b", "\x00"])
+def test_render_cell_refuses_a_nul_character_in_plain_text(source: str) -> None:
+    with pytest.raises(MarkupError):
+        render_cell(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "",
+        "plain",
+        "[[Ninamedia Research|Ninamedia]]",
+        "46%<ref name=x/>",
+        "{{opdrts|28|2|Jan|2021|year}}",
+        "{{unclosed|x",
+        "<ref>never closed",
+        "a<!-- unclosed comment",
+        "'''''x''",
+        "== heading ==",
+        "{| class=wikitable\n|a||b\n|}",
+        "&nbsp;&bogus;&#xZZ;",
+        "{{{1|def}}}",
+        "[[File:x.png|thumb|[[nested]] caption]]",
+        "Ünïcödé – ±3.4% \u2212 \u00a0",
+    ],
+)
+def test_parse_markup_round_trips_its_input(source: str) -> None:
+    assert str(parse_markup(source)) == source
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.wiki")), ids=lambda p: p.name)
+def test_parse_markup_round_trips_the_real_corpus(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert str(parse_markup(source)) == source

@@ -1,0 +1,240 @@
+"""Normalize: the sample article's exact rows, shifted rows, event markers, and rows kept aside."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from flows.article import Cell
+from flows.extract import Column
+from flows.normalize import RowRejected, align_row, normalize_article
+from flows.parse import parse_article_text
+from flows.vocabulary import AnswerClass, Role
+from tests.conftest import ARTICLES, SAMPLE, normalize_file
+
+
+def test_sample_gives_nine_polls_six_events_nothing_rejected():
+    normalized = normalize_file(SAMPLE)
+    assert len(normalized.polls) == 9
+    assert len(normalized.events) == 6
+    assert normalized.rejected == []
+    assert normalized.skipped == []
+    assert sorted(e["source_kind"] for e in normalized.events) == ["poll_table"] * 5 + [
+        "timeline_table"
+    ]
+
+
+def test_sample_february_2024_poll_is_read_exactly():
+    polls = {p["date_text"]: p for p in normalize_file(SAMPLE).polls}
+    poll = polls["February 2024"]
+    assert poll["pollster"] == "NSPM"
+    assert poll["client"] is None
+    assert poll["sample_size"] == 1000
+    assert (poll["support"], poll["oppose"], poll["neutral"], poll["lead"]) == (
+        7.6,
+        84.6,
+        7.8,
+        77.0,
+    )
+    assert (poll["fieldwork_start"], poll["fieldwork_end"]) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert poll["date_precision"] == "month"
+    assert poll["repair"] == "realigned: 7 cells for 8 columns, read with 'Client' missing"
+    assert poll["source_line"] == 34
+    assert poll["raw_text"] == "| February 2024 | NSPM | 1000 | 7.6% | 84.6% | 7.8% | 77% | |"
+
+
+def test_sample_rows_with_a_client_are_read_as_written():
+    polls = {p["date_text"]: p for p in normalize_file(SAMPLE).polls}
+    poll = polls["March 2022"]
+    assert poll["repair"] is None
+    assert poll["client"] == "Institute for European Affairs"
+    assert poll["sample_size"] == 1228
+    assert (poll["support"], poll["oppose"], poll["neutral"], poll["lead"]) == (10, 82, 8, 72)
+
+
+def test_sample_every_lead_agrees_with_the_shares():
+    for poll in normalize_file(SAMPLE).polls:
+        assert poll["substantive_gap"] == pytest.approx(poll["lead"]), poll["date_text"]
+        assert poll["answers_total"] == pytest.approx(100)
+
+
+def test_sample_event_markers_and_timeline():
+    events = {e["description"]: e for e in normalize_file(SAMPLE).events}
+    invasion = events["Russia invades Ukraine"]
+    assert invasion["event_date"] == date(2022, 2, 24)
+    assert invasion["date_precision"] == "day"
+    assert invasion["source_kind"] == "poll_table"
+    assert invasion["source_line"] == 41
+    assert set(events) == {
+        "Sweden acceedes to NATO", "Finland acceedes to NATO", "Russia invades Ukraine",
+        "Russia annexes Crimea", "Russia invades Georgia", "Partnership for Peace",
+    }  # fmt: skip
+    assert events["Partnership for Peace"]["source_kind"] == "timeline_table"
+    assert events["Partnership for Peace"]["event_date"] == date(2006, 12, 14)
+
+
+def test_every_poll_value_has_its_raw_cell():
+    normalized = normalize_file(SAMPLE)
+    cells = {(c["record_id"], c["field"]): c for c in normalized.source_cells}
+    poll = normalized.polls[0]
+    assert cells[(poll["poll_id"], "sample_size")]["raw_cell"] == "1000"
+    assert cells[(poll["poll_id"], "sample_size")]["header_label"] == "Sample size"
+    results = [r for r in normalized.poll_results if r["poll_id"] == poll["poll_id"]]
+    assert [(r["option"], r["answer_class"], r["share"], r["raw_cell"]) for r in results] == [
+        ("Support", "support", 7.6, "7.6%"),
+        ("Opposed", "oppose", 84.6, "84.6%"),
+        ("Neutral or", "neutral", 7.8, "7.8%"),
+    ]
+
+
+# --- a second article in the same form, with the hard cases written on purpose ---------------------
+
+
+@pytest.fixture(scope="module")
+def finland():
+    return normalize_file(ARTICLES / "finland_nato_relations.txt")
+
+
+def test_finland_dates_of_every_precision(finland):
+    polls = {p["source_line"]: p for p in finland.polls}
+    assert (polls[13]["fieldwork_start"], polls[13]["fieldwork_end"]) == (
+        date(2022, 3, 4), date(2022, 3, 14))  # fmt: skip
+    assert (polls[15]["fieldwork_start"], polls[15]["fieldwork_end"]) == (
+        date(2021, 12, 30), date(2022, 1, 3))  # fmt: skip
+    assert (polls[16]["fieldwork_start"], polls[16]["fieldwork_end"]) == (
+        date(2021, 11, 30), date(2021, 12, 1))  # fmt: skip
+    assert polls[17]["date_precision"] == "year"
+    assert polls[17]["fieldwork_end"] == date(2021, 12, 31)
+
+
+def test_finland_markup_nulls_and_ties(finland):
+    polls = {p["source_line"]: p for p in finland.polls}
+    assert polls[13]["pollster"] == "Taloustutkimus"  # [[link]] becomes its label
+    assert polls[13]["client"] == "Yle"  # ''italic'' markup removed
+    assert polls[15]["client"] is None  # N/A
+    assert polls[17]["client"] is None  # n/a
+    assert polls[17]["lead"] == 0.0  # Tie
+    assert polls[16]["pollster"] == "Kantar"
+    assert polls[16]["notes"] == "Via Helsingin Sanomat"  # the <ref> is a note, not the value
+
+
+def test_finland_summary_and_blank_rows_are_skipped_with_reason(finland):
+    reasons = {s["source_line"]: s["reason"] for s in finland.skipped}
+    assert reasons == {
+        18: "summary row ('Average'), not a poll",
+        19: "blank row: every cell is empty",
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "check_name", "reason_part"),
+    [
+        (20, "unparseable_value", "'84,6%' is not a percentage: use a decimal point"),
+        (21, "unparseable_value", "'abc' in column 'Yes' is not a percentage"),
+        (22, "too_many_cells", "the row has 9 cells but the header has 8 columns"),
+        (23, "ambiguous_alignment", "fits equally well with"),
+        (35, "unparseable_value", "'sometime' is not a date"),
+    ],
+)
+def test_finland_rows_kept_aside_with_reason(finland, line, check_name, reason_part):
+    rejected = {r["source_line"]: r for r in finland.rejected}
+    assert rejected[line]["check_name"] == check_name
+    assert reason_part in rejected[line]["reason"]
+    assert rejected[line]["raw_text"].startswith("|")
+
+
+def test_finland_no_row_is_lost(finland):
+    article = finland.article
+    data_rows = sum(len(t.rows) for t in article.tables if t.table_index in (1, 2))
+    accounted = (
+        len(finland.polls) + len(finland.events) + len(finland.rejected) + len(finland.skipped)
+    )
+    assert accounted == data_rows
+    kinds = [t["kind"] for t in finland.tables]
+    assert kinds == ["poll", "timeline", "other"]
+
+
+def test_timeline_with_date_first_and_event_second(finland):
+    timeline = [e for e in finland.events if e["source_kind"] == "timeline_table"]
+    assert [(e["event_date"], e["description"]) for e in timeline] == [
+        (date(2022, 5, 18), "Finland applies to join NATO"),
+        (date(2023, 4, 4), "Finland joins NATO"),
+    ]
+
+
+# --- realignment on its own --------------------------------------------------------------------------
+
+HEADER = [
+    Column(0, "Dates conducted", Role.DATE),
+    Column(1, "Pollster", Role.POLLSTER),
+    Column(2, "Client", Role.CLIENT),
+    Column(3, "Sample size", Role.SAMPLE_SIZE),
+    Column(4, "Support", Role.ANSWER, AnswerClass.SUPPORT),
+    Column(5, "Opposed", Role.ANSWER, AnswerClass.OPPOSE),
+    Column(6, "Neutral", Role.ANSWER, AnswerClass.NEUTRAL),
+    Column(7, "Lead", Role.LEAD),
+]
+
+
+def cells(*texts: str) -> list[Cell]:
+    return [Cell(raw=text, text=text) for text in texts]
+
+
+def test_align_row_as_written():
+    row = cells("March 2022", "Ninamedia", "IEA", "1228", "10%", "82%", "8%", "72%")
+    aligned, repair = align_row(row, HEADER)
+    assert repair is None
+    assert [c.text if c else None for c in aligned] == [c.text for c in row]
+
+
+def test_align_row_missing_sample_size_is_found_by_what_cells_hold():
+    row = cells("March 2022", "Ninamedia", "IEA", "10%", "82%", "8%", "72%", "")
+    aligned, repair = align_row(row, HEADER)
+    assert aligned[3] is None
+    assert aligned[4].text == "10%"
+    assert repair == "realigned: 7 cells for 8 columns, read with 'Sample size' missing"
+
+
+def test_align_row_missing_neutral_is_decided_by_the_lead():
+    # Neutral missing: lead 72 = 82 - 10 fits; Lead missing: 10 + 82 + 72 > 101 does not.
+    row = cells("March 2022", "Ninamedia", "IEA", "1228", "10%", "82%", "72%")
+    aligned, repair = align_row(row, HEADER)
+    assert aligned[6] is None and aligned[7].text == "72%"
+    assert "'Neutral' missing" in repair
+
+
+def test_align_row_refuses_to_guess_between_equal_fits():
+    row = cells("March 2022", "Ninamedia", "IEA", "1228", "40%", "40%", "20%")
+    with pytest.raises(RowRejected) as rejected:
+        align_row(row, HEADER)
+    assert rejected.value.check_name == "ambiguous_alignment"
+
+
+def test_align_row_with_no_fitting_alignment():
+    row = cells("March 2022", "1228", "10%", "82%")
+    with pytest.raises(RowRejected) as rejected:
+        align_row(row, HEADER)
+    assert rejected.value.check_name == "misaligned_row"
+    assert "'1228' in column 'Pollster' is not a pollster name" in rejected.value.reason
+
+
+def test_header_synonyms_give_the_same_polls():
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "| Dates conducted | Pollster | Client | Sample size | Support | Opposed | Neutral or | Lead |",
+        "| Fieldwork date | Polling firm | Commissioned by | Sample | For | Against | Undecided | Lead |",
+    )
+    renamed = normalize_article(parse_article_text(text, "renamed.txt"))
+    original = normalize_file(SAMPLE)
+    fields = [
+        "fieldwork_start",
+        "pollster",
+        "client",
+        "sample_size",
+        "support",
+        "oppose",
+        "neutral",
+    ]
+    assert [[p[f] for f in fields] for p in renamed.polls] == [
+        [p[f] for f in fields] for p in original.polls
+    ]
