@@ -163,10 +163,16 @@ def parse_date_span(text: str, default_year: int | None = None) -> DateSpan:
     return result
 
 
-def looks_like_date(text: str) -> bool:
-    """True when `parse_date_span(text)` would succeed; never raises."""
+# Any year will do to ask whether a text without one is a date; 2000 is a leap year, so "29 Feb"
+# is one too.
+_ANY_YEAR = 2000
+
+
+def looks_like_date(text: str, year_may_be_missing: bool = False) -> bool:
+    """True when `parse_date_span(text)` would succeed (given a default year, when the year may
+    be missing, as in a table whose heading names the year); never raises."""
     try:
-        parse_date_span(text)
+        parse_date_span(text, default_year=_ANY_YEAR if year_may_be_missing else None)
     except (ValueError, TypeError):
         return False
     return True

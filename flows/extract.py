@@ -96,7 +96,7 @@ def classify_row(row: SourceRow) -> tuple[RowKind, str]:
         return "summary", f"summary row ({filled[0].text!r}), not a poll"
     if len(filled) == 2:
         kinds = [cell_kind(cell.text) for cell in filled]
-        dates = [looks_like_date(cell.text) for cell in filled]
+        dates = [looks_like_date(cell.text, year_may_be_missing=True) for cell in filled]
         if dates.count(True) == 1 and kinds[dates.index(False)] is CellKind.TEXT:
             return "event", "event marker: a date and one text cell"
     return "poll", ""

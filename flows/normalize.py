@@ -9,8 +9,10 @@ than guessed. Values are read strictly (`flows.values`, `flows.dates`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,7 +146,7 @@ def _event_record(
     source_kind: str,
 ) -> None:
     (date_column, date), (description_column, description) = date_cell, description_cell
-    span = _read_date(date.text, date_column)
+    span = _read_date(date, date_column, table)
     if not description.text:
         raise RowRejected(
             "description_present", "the event has no description", description_column.label
@@ -158,6 +160,7 @@ def _event_record(
             "event_end": span.end,
             "date_precision": span.precision,
             "date_text": date.text,
+            "year_inferred": span.year_inferred,
             "description": description.text,
             "source_kind": source_kind,
             "notes": "; ".join(date.notes + description.notes),
@@ -207,7 +210,7 @@ def _event_marker(result: NormalizedArticle, classified: ClassifiedTable, row: S
         for index, cell in enumerate(row.cells)
         if cell.origin == "source" and cell_kind(cell.text) is not CellKind.EMPTY
     ]
-    date_first = looks_like_date(filled[0][1].text)
+    date_first = looks_like_date(filled[0][1].text, year_may_be_missing=True)
     date_cell, description_cell = filled if date_first else filled[::-1]
     _event_record(result, classified.table, row, date_cell, description_cell, "poll_table")
 
@@ -258,7 +261,7 @@ def _fits(column: Column, cell: Cell | None) -> bool:
     kind = cell_kind(text)
     role = column.role
     if role == Role.DATE:
-        return looks_like_date(text)
+        return looks_like_date(text, year_may_be_missing=True)
     if role == Role.POLLSTER:
         return kind is CellKind.TEXT and not looks_like_date(text)
     if role == Role.CLIENT:
@@ -391,11 +394,31 @@ def substantive_gap(shares: list[tuple[Column, float]]) -> float | None:
     return round(substantive[0] - substantive[1], 6) if len(substantive) >= 2 else None
 
 
-def _read_date(text: str, column: Column) -> DateSpan:
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
+
+
+@functools.lru_cache(maxsize=1024)
+def context_year(caption: str, section_path: tuple[str, ...]) -> int | None:
+    """The year a table's caption or nearest heading names ("===2023==="), if it names one."""
+    for text in (caption, *reversed(section_path)):
+        years = set(_YEAR.findall(text))
+        if len(years) == 1:
+            return int(years.pop())
+        if years:  # "2011–2022: …" names a span, not the year of the rows
+            return None
+    return None
+
+
+def _read_date(cell: Cell, column: Column, table: SourceTable) -> DateSpan:
+    """The cell's date; a text without a year ("12–14 Mar") takes the year of its sort key
+    (`data-sort-value`), else the one the table's caption or heading names."""
+    default_year = context_year(table.caption, table.section_path)
+    if cell.sort_value and looks_like_date(cell.sort_value):
+        default_year = parse_date_span(cell.sort_value).end.year
     try:
-        return parse_date_span(text)
+        return parse_date_span(cell.text, default_year=default_year)
     except DateParseError as error:
-        raise RowRejected("unparseable_value", str(error), column.label, text) from None
+        raise RowRejected("unparseable_value", str(error), column.label, cell.text) from None
 
 
 def _read(parser, cell: Cell | None, column: Column):
@@ -429,7 +452,7 @@ def _poll_record(
             cells_used.append(_source_cell(poll_id, column.role.value, column, cell))
         if column.role == Role.DATE:
             assert cell is not None  # a fitting alignment always has its date
-            span = _read_date(cell.text, column)
+            span = _read_date(cell, column, table)
         elif column.role == Role.POLLSTER:
             values["pollster"] = cell.text if cell is not None else None
         elif column.role == Role.CLIENT:

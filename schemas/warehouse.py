@@ -137,7 +137,7 @@ class Poll(Lineage):
         isin=DATE_PRECISIONS, description="'day', 'month' or 'year': how precise the date text is."
     )
     year_inferred: Series[bool] = pa.Field(
-        description="True when the date text had no year and it was taken from context."
+        description="True when the date text had no year and it was taken from the cell's sort key or the table's caption or heading."
     )
     pollster: Series[str] = pa.Field(nullable=True, description="Who conducted the poll.")
     client: Series[str] = pa.Field(
@@ -333,6 +333,9 @@ class Event(Lineage):
         isin=DATE_PRECISIONS, description="'day', 'month' or 'year'."
     )
     date_text: Series[str] = pa.Field(description="The date as written in the cell.")
+    year_inferred: Series[bool] = pa.Field(
+        description="True when the date text had no year and it was taken from the cell's sort key or the table's caption or heading."
+    )
     description: Series[str] = pa.Field(str_length={"min_value": 1}, description="What happened.")
     source_kind: Series[str] = pa.Field(
         isin=["timeline_table", "poll_table"],

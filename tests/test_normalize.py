@@ -238,3 +238,57 @@ def test_header_synonyms_give_the_same_polls():
     assert [[p[f] for f in fields] for p in renamed.polls] == [
         [p[f] for f in fields] for p in original.polls
     ]
+
+
+# --- dates without a year take it from the table's context -------------------------------------------
+
+YEARLESS = """= Polls by year =
+==Polls==
+===2023===
+| Date | Pollster | Sample size | Yes | No | Lead |
+| 12–14 Mar | Ipsos | 1,000 | 50% | 40% | 10% |
+| 3 May | Referendum called | | | | |
+| 7 June 2022 | Ipsos | 1,000 | 50% | 40% | 10% |
+===2011–2022: earlier===
+| Date | Pollster | Sample size | Yes | No | Lead |
+| 16 September | Ipsos | 1,000 | 50% | 40% | 10% |
+"""
+
+
+def test_a_date_without_a_year_takes_the_year_of_its_heading():
+    normalized = normalize_article(parse_article_text(YEARLESS, "yearless.txt"))
+    polls = {p["date_text"]: p for p in normalized.polls}
+    assert (polls["12–14 Mar"]["fieldwork_start"], polls["12–14 Mar"]["fieldwork_end"]) == (
+        date(2023, 3, 12),
+        date(2023, 3, 14),
+    )
+    assert polls["12–14 Mar"]["year_inferred"] is True
+    assert polls["7 June 2022"]["year_inferred"] is False  # a written year always wins
+    (event,) = normalized.events
+    assert (event["event_date"], event["year_inferred"]) == (date(2023, 5, 3), True)
+
+
+def test_a_heading_that_names_a_span_of_years_gives_no_year():
+    normalized = normalize_article(parse_article_text(YEARLESS, "yearless.txt"))
+    (rejected,) = normalized.rejected
+    assert rejected["source_line"] == 10
+    assert rejected["check_name"] == "unparseable_value"
+    assert "16 September" in rejected["reason"]
+
+
+def test_a_sort_key_gives_the_year_before_the_heading():
+    from flows.article import SourceRow, SourceTable
+
+    table = SourceTable(
+        table_index=1, line=1, section_path=("2023",), header=["Date", "Pollster", "Yes", "No"],
+        header_raw="", rows=[SourceRow(1, 2, "", [
+            Cell(raw='data-sort-value="2024-09-16"|16/9', text="16/9", sort_value="2024-09-16"),
+            Cell(raw="X", text="X"), Cell(raw="50%", text="50%"), Cell(raw="40%", text="40%"),
+        ])],
+    )  # fmt: skip
+    from flows.article import Article
+
+    article = Article("a.wiki", "a.wiki", "A", "wikitext", "0" * 64, tables=[table])
+    (poll,) = normalize_article(article).polls
+    assert poll["fieldwork_start"] == date(2024, 9, 16)
+    assert poll["year_inferred"] is True
