@@ -1,23 +1,29 @@
 """Real MediaWiki wikitext to an `Article`: title, sections and every `{| … |}` table of the page.
 
 What it reads: headings `=T=` … `======T======`, pipe-syntax tables (nested ones included, each a
-table of its own), their rows, header and data cells, captions, cell attributes, and `rowspan` /
-`colspan` expanded the way a browser lays out an HTML table (copies carry `origin`, so a copied
-value is never counted twice). HTML `<table>` markup is not read.
+table of its own, numbered in the order their `{|` appear), rows, header and data cells (`!` and
+`|`, `!!` and `||`), captions, cell attributes, and `rowspan` / `colspan` laid out the way a
+browser lays out an HTML table (copies carry `origin`, so a copied value is never counted twice).
+An unclosed `{|` ends at the next heading, or at the end of the text.
 
-What it refuses: a text holding a NUL character (`ArticleError`: binary, not an article). It never
-takes for a table of the page the examples shown inside `<pre>`, `<nowiki>`, `<source>`,
-`<syntaxhighlight>`, `<code>`, `<tt>` or `<!-- comments -->` (help pages are full of them), nor
-anything inside a template argument or a `<ref>`.
+What it does not read: HTML `<table>` markup; tables inside a template argument or built with
+`{{!}}`; rows that a template writes (such a template, alone on its lines between cells, is kept
+as a row of one cell holding it, so the row is visible rather than lost). It never takes for a
+table of the page the examples inside `<pre>`, `<nowiki>`, `<source>`, `<syntaxhighlight>`,
+`<code>`, `<tt>`, `<ref>` or `<!-- comments -->` (help pages are full of them).
+
+What it refuses: a text holding a NUL character (`ArticleError`: binary, not an article). A cell
+whose markup cannot be read keeps its text without markup characters and the note
+`UNPARSED_NOTE`; the article is never lost for one cell.
 
 Why lines are scanned instead of parsing the page: mwparserfromhell is slow on a whole article
-(about 0.5 to 1.5 MB/s) and super-linear on broken markup, and one unclosed construct can swallow
-the rest of the page. Table structure in MediaWiki is line-based anyway (`{|`, `|-`, `|`, `!`,
-`|}` must start a line), so a cheap scan over the text finds tables and headings once the opaque
-regions are masked out, and the markup of each cell is rendered on its own. Most cells hold only a
-few simple constructs (bold, links, `{{opdrts}}`), which `_fast_render` reads without
-mwparserfromhell and gives exactly what `flows.markup.render_cell` gives; anything it is not sure
-of goes to `render_cell`.
+(about 0.5 to 1.5 MB/s) and super-linear on broken markup (minutes for 100 KB of unclosed links),
+and one unclosed construct can swallow the rest of the page. Table structure in MediaWiki is
+line-based anyway (`{|`, `|-`, `|`, `!`, `|}` start a line), so a cheap scan finds tables and
+headings once the opaque regions are masked out, and each cell's markup is rendered on its own.
+Most cells hold only a few simple constructs (bold, links, `{{opdrts}}`), which `_fast_render`
+reads without mwparserfromhell, giving exactly what `flows.markup.render_cell` gives; anything it
+is not sure of goes to `render_cell`.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
+
+from mwparserfromhell.definitions import URI_SCHEMES
 
 from flows.article import Article, Cell, Section, SourceRow, SourceTable
 from flows.markup import (
@@ -596,6 +604,9 @@ def _grid_cell(text: str, raw: _RawCell, renderer: _CellRenderer) -> _GridCell:
     return cell, rowspan, colspan
 
 
+_HOLE = Cell(raw="", text="")  # an empty slot left between taken ones
+
+
 def expand_spans(rows: list[list[_GridCell]]) -> list[list[Cell]]:
     """Lay cells out as the HTML table model does, copying spanned cells into every slot.
 
@@ -639,14 +650,14 @@ def expand_spans(rows: list[list[_GridCell]]) -> list[list[Cell]]:
     return grid_rows
 
 
-_HOLE = Cell(raw="", text="")
-
-
 def _is_header_row(cells: list[Cell]) -> bool:
-    """Only header cells (an empty data cell, like a corner, does not count against it)."""
+    """Header cells only, after maybe some empty data cells (the corner above row headers)."""
     sources = [cell for cell in cells if cell.origin == "source"]
-    return any(cell.is_header for cell in sources) and all(
-        cell.is_header or not cell.text for cell in sources
+    first = next((index for index, cell in enumerate(sources) if cell.is_header), None)
+    if first is None:
+        return False
+    return all(not cell.text for cell in sources[:first]) and all(
+        cell.is_header for cell in sources[first:]
     )
 
 
@@ -665,6 +676,11 @@ def combine_header(header_rows: list[list[Cell]], width: int) -> list[str]:
 
 
 def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTable:
+    """Render the cells, lay out the grid, split the leading header rows from the data rows.
+
+    A table made only of header rows keeps its first as the header and the rest as data, so
+    that no row disappears; a table with no header row gets one empty label per column.
+    """
     grid = [[_grid_cell(text, cell, renderer) for cell in row.cells] for row in raw.rows]
     expanded = expand_spans(grid)
     width = max((len(row) for row in expanded), default=0)
@@ -734,41 +750,14 @@ class _Equals:
 _Node = object  # str, _Style, or a tuple ("link" | "ext" | "tpl" | "tag", ...)
 
 _MAX_FAST_DEPTH = 40  # deeper nesting goes to mwparserfromhell, which has its own limit
+_RENDER_CHARACTERS = re.compile(r"[\[\]{}<>'&]")  # what sends render_cell to the parser
+_BAD_LINK_TARGET = re.compile(r"[\[\]{}<>\n]")
+_LABEL_MARKUP = re.compile(r"[\[\]{}<&]|''")
 _FAST_TOKEN = re.compile(r"[\[\]{}<&|=]|'{2,}")  # a single bracket or brace is looked at again
 _FAST_REFUSE = re.compile(r"(?m)^(?:[*#:;=]|----)|\{\{\{|\[//|\x00")
-_SCHEMES = {
-    "bitcoin",
-    "ftp",
-    "ftps",
-    "geo",
-    "git",
-    "gopher",
-    "http",
-    "https",
-    "irc",
-    "ircs",
-    "magnet",
-    "mailto",
-    "mms",
-    "news",
-    "nntp",
-    "redis",
-    "sftp",
-    "sip",
-    "sips",
-    "sms",
-    "ssh",
-    "svn",
-    "tel",
-    "telnet",
-    "urn",
-    "worldwind",
-    "xmpp",
-}  # fmt: skip  (mwparserfromhell's URI_SCHEMES)
-_URI_SCHEME = re.compile(
-    r"(?i)(?:bitcoin|ftps?|geo|git|gopher|https?|ircs?|magnet|mailto|mms|news|nntp|redis|sftp|"
-    r"sips?|sms|ssh|svn|tel|telnet|urn|worldwind|xmpp):"
-)
+_SCHEMES = frozenset(URI_SCHEMES)  # the schemes mwparserfromhell makes links of
+_SCHEME_LENGTHS = sorted({len(scheme) for scheme in _SCHEMES})
+_URI_SCHEME = re.compile("(?i)(?:" + "|".join(sorted(_SCHEMES, key=len, reverse=True)) + "):")
 _EXTERNAL_URL = re.compile(r"[^\s\[\]<>\"'{}|]+")
 # A whole parameter value that is a free URL, as `|url=https://…|` in citation templates.
 _URL_VALUE = re.compile(r"([ \t\n]*)((?:https?|ftp)://[^\s\[\]<>\"'{}|]+)(?=[ \t\n]*(?:\||\}\}))")
@@ -783,7 +772,7 @@ _INLINE_TAGS = {
 
 def _fast_render(source: str) -> RenderedCell | None:
     """The cell rendered as `render_cell` would render it, or None when not sure."""
-    if not any(ch in source for ch in "[]{}<>'&"):
+    if not _RENDER_CHARACTERS.search(source):
         return None  # plain text: render_cell has its own fast path
     if _FAST_REFUSE.search(source):
         return None  # lists, headings, {{{arguments}}}, protocol-relative links, NUL
@@ -891,7 +880,7 @@ def _plain(text: str) -> str:
         while start > 0 and text[start - 1].isascii() and text[start - 1].isalpha():
             start -= 1
         word = text[start:colon].lower()
-        if any(word[-length:] in _SCHEMES for length in range(3, min(len(word), 9) + 1)):
+        if any(word[-length:] in _SCHEMES for length in _SCHEME_LENGTHS if length <= len(word)):
             raise _GiveUp
         colon = text.find(":", colon + 1)
     return text
@@ -939,19 +928,21 @@ def _toggle(stack: list[str], style: str) -> None:
 
 def _fast_link(source: str, position: int, in_template: bool, depth: int) -> tuple[_Node, int]:
     """`[[target]]` or `[[target|label]]`, the `[[` already read."""
-    bar = source.find("|", position)
     close = source.find("]]", position)
     if close < 0:
         raise _GiveUp
-    stop = close if bar < 0 or close < bar else bar
-    target = source[position:stop]
-    if not target.strip() or any(ch in target for ch in "[]{}<>\n"):
+    bar = source.find("|", position, close)
+    target = source[position : close if bar < 0 else bar]
+    if not target.strip() or _BAD_LINK_TARGET.search(target):
         raise _GiveUp
     _plain(target)
-    if stop == close:
+    if bar < 0:
         return ("link", target.strip(), None), close + 2
-    label, after = _fast_parse(source, stop + 1, "]]", in_template, depth)
-    return ("link", target.strip(), label), after
+    label = source[bar + 1 : close]
+    if not _LABEL_MARKUP.search(label):  # the usual [[target|plain words]]
+        return ("link", target.strip(), [_plain(label)]), close + 2
+    nodes, after = _fast_parse(source, bar + 1, "]]", in_template, depth)
+    return ("link", target.strip(), nodes), after
 
 
 def _fast_external_link(
