@@ -4,8 +4,9 @@ A table is a *poll table* when its header names a date column, a pollster column
 that hold percentages; a *timeline table* when it names an event column and a date column (either
 order); any other table is ignored, but counted. Inside a poll table, a row holding a date and one
 text cell with every other cell empty is an *event marker* ("24 February 2022 | Russia invades
-Ukraine | | |"), a totals or average row is a *summary*, an all-empty row is *blank*; the rest are
-poll rows. Nothing here parses values beyond recognising what a cell looks like.
+Ukraine | | |"), a totals or average row is a *summary*, an all-empty row is *blank*, a row that
+a template writes whole ({{Episode list}}) is a *template* row; the rest are poll rows. Nothing
+here parses values beyond recognising what a cell looks like.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from flows.values import CellKind, cell_kind
 from flows.vocabulary import AnswerClass, Role, answer_class_of_label, role_of_label
 
 TableKind = Literal["poll", "timeline", "other"]
-RowKind = Literal["poll", "event", "summary", "blank"]
+RowKind = Literal["poll", "event", "summary", "blank", "template"]
+SKIPPED_ROW_KINDS = ("summary", "blank", "template")  # rows that are not observations
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ _SUMMARY_LABEL = re.compile(r"^(average|mean|total|totals|median|aggregate)s?\b"
 def classify_row(row: SourceRow) -> tuple[RowKind, str]:
     """What a row of a poll or timeline table is, with the reason for anything but a poll row."""
     written = [cell for cell in row.cells if cell.origin == "source"]
+    if len(written) == 1 and written[0].raw.lstrip().startswith("{{"):
+        name = written[0].raw.lstrip()[2:].split("|")[0].split("}")[0].strip()
+        return "template", f"row written whole by the template {{{{{name}}}}}, not expanded"
     filled = [cell for cell in written if cell_kind(cell.text) is not CellKind.EMPTY]
     if not filled:
         return "blank", "blank row: every cell is empty"

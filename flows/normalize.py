@@ -18,7 +18,13 @@ from typing import Any
 
 from flows.article import Article, Cell, SourceRow, SourceTable
 from flows.dates import DateParseError, DateSpan, looks_like_date, parse_date_span
-from flows.extract import ClassifiedTable, Column, classify_row, classify_table
+from flows.extract import (
+    SKIPPED_ROW_KINDS,
+    ClassifiedTable,
+    Column,
+    classify_row,
+    classify_table,
+)
 from flows.values import (
     CellKind,
     ValueParseError,
@@ -29,7 +35,7 @@ from flows.values import (
     parse_margin_of_error,
     parse_share,
 )
-from flows.vocabulary import AnswerClass, Role
+from flows.vocabulary import AnswerClass, Role, is_catch_all_answer
 
 # Realigning a row tries every way of leaving header columns out; beyond this many we do not try.
 MAX_ALIGNMENTS = 5_000
@@ -179,7 +185,7 @@ def _normalize_timeline_table(result: NormalizedArticle, classified: ClassifiedT
     assert date_column is not None and event_column is not None
     for row in table.rows:
         kind, reason = classify_row(row)
-        if kind in ("blank", "summary"):
+        if kind in SKIPPED_ROW_KINDS:
             _skip(result, table, row, reason)
             continue
         try:
@@ -227,7 +233,7 @@ def _normalize_poll_table(result: NormalizedArticle, classified: ClassifiedTable
     for row in table.rows:
         kind, reason = classify_row(row)
         try:
-            if kind in ("blank", "summary"):
+            if kind in SKIPPED_ROW_KINDS:
                 _skip(result, table, row, reason)
             elif kind == "event":
                 _event_marker(result, classified, row)
@@ -446,7 +452,11 @@ def _poll_record(
     shares: list[tuple[Column, float]] = []
     results: list[Record] = []
     span: DateSpan | None = None
-    answers_complete = True
+    # The shares can only be expected to sum to about 100 when the table lists every answer.
+    answers_complete = any(
+        column.role == Role.ANSWER and is_catch_all_answer(column.label)
+        for column in classified.columns
+    )
     for column, cell in zip(classified.columns, aligned, strict=True):
         if cell is not None and column.role not in (Role.OTHER, Role.EVENT):
             cells_used.append(_source_cell(poll_id, column.role.value, column, cell))

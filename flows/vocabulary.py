@@ -50,6 +50,11 @@ ANSWER_PATTERNS: list[tuple[AnswerClass, str]] = [
     (AnswerClass.OPPOSE, r"^(oppose|opposed|against|no|disapprove|reject|stay out)\b"),
 ]  # fmt: skip
 
+# An answer column that catches everyone else (a neutral answer, "Other", "None", "Refused"): a
+# table with one lists every answer, so its shares should sum to about 100. A table of Yes/No
+# only, or of parties with no "Other" column, may leave answers out.
+CATCH_ALL_PATTERN = r"^(others?|other parties|none|refused|no answer|would not vote)\b"
+
 # Cell texts that mean "no value". Compared after normalizing case and spaces.
 NULL_TOKENS = frozenset({"", "n/a", "na", "—", "–", "-", "\u2212", "?", "n.a.", "none", "nil"})
 
@@ -81,6 +86,17 @@ def answer_class_of_label(label: str) -> AnswerClass | None:
         if pattern.search(normalized):
             return answer_class
     return None
+
+
+_COMPILED_CATCH_ALL = re.compile(CATCH_ALL_PATTERN)
+
+
+def is_catch_all_answer(label: str) -> bool:
+    """Whether an answer column takes every respondent the other answers do not."""
+    return (
+        answer_class_of_label(label) is AnswerClass.NEUTRAL
+        or _COMPILED_CATCH_ALL.search(normalize_label(label)) is not None
+    )
 
 
 def is_null_token(text: str) -> bool:

@@ -168,7 +168,7 @@ class Poll(Lineage):
     )
     answers_total: Series[float] = pa.Field(nullable=True, description="Sum of the answer shares.")
     answers_complete: Series[bool] = pa.Field(
-        description="True when every answer column of the table has a share in this row."
+        description="True when the table lists every answer (it has a neutral, Other or None column) and this row has a share for each: only then should the shares sum to about 100."
     )
     substantive_gap: Series[float] = pa.Field(
         nullable=True,
@@ -250,7 +250,7 @@ class PollCandidate(Poll):
         name="shares_sum_below_99",
         statistics={"shows": ["answers_total"]},
         raise_warning=True,
-        description="every answer has a share but they sum to less than 100 − 1: some answers may be unlisted",
+        description="the table lists every answer and each has a share, but they sum to less than 100 − 1",
     )
     @classmethod
     def shares_not_under(cls, df: pd.DataFrame) -> pd.Series:
