@@ -8,6 +8,7 @@ read or the row is rejected; nothing is rounded, guessed or clipped.
 
 from __future__ import annotations
 
+import functools
 import re
 from enum import Enum
 
@@ -35,8 +36,10 @@ _LEAD = re.compile(r"^\+?\s*(\d{1,3}(?:\.\d+)?)\s*(?:%|pts?|points?)?$")
 _MARGIN = re.compile(r"^(?:±|\+/-|\+-)?\s*(\d{1,2}(?:\.\d+)?)\s*%?$")
 
 
+@functools.lru_cache(maxsize=65_536)
 def cell_kind(text: str) -> CellKind:
-    """The shape of a cell's text, for aligning a row's cells to its columns."""
+    """The shape of a cell's text, for aligning a row's cells to its columns (cached: the same
+    texts, "N/A", "1,000", "42%", recur across every row of a table)."""
     text = text.strip().translate(_MINUS)
     if is_null_token(text):
         return CellKind.EMPTY
