@@ -46,7 +46,7 @@ class SourceTable:
     """A table as found in the article: one label per column, then its data rows."""
 
     table_index: int  # 1-based order of the table in the article
-    line: int  # 1-based line where the table (its header row) starts
+    line: int  # 1-based line of the "{|" (wikitext) or of the header row (flattened)
     section_path: tuple[str, ...]
     header: list[str]
     header_raw: str

@@ -2,12 +2,20 @@
 
 mwparserfromhell's own `strip_code()` keeps the words of a `<ref>` inside the value and drops every
 template, so "46%<ref>poll</ref>" would read as "46%poll" and "{{nts|1228}}" as nothing. This module
-walks the parse tree itself: footnotes go to `notes`, templates that carry a value are rendered by
+walks the parse tree itself: footnotes go to `notes` (a `<ref>`'s note is its text with the notes
+inside it, a citation template's is its title), templates that carry a value are rendered by
 `TEMPLATES`, and an unknown template keeps the text of its first positional parameter (a guess a
 reader can see) and is reported in `RenderedCell.unknown_templates`, never a crash.
 
-Every parse is checked to give back its input: mwparserfromhell's C tokenizer drops everything
-after a NUL character, and a silent loss of text would be a silent loss of rows.
+This is the one place that decides what markup shows. Two readers feed it: `flows.fast_markup`
+reads the common cell markup quickly and declines when unsure, and mwparserfromhell reads the rest
+(`render_cell_with_parser`, also the reference the fast reader is tested against). Both trees go
+through the same rules (`_link_text`, `_tag_text`, `_template_text`), so they differ only in how
+they read, never in what they show.
+
+Refused (`MarkupError`): a NUL character, and any parse that does not give back its input:
+mwparserfromhell's C tokenizer drops everything after a NUL, and a silent loss of text would be a
+silent loss of rows.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 
 import mwparserfromhell
 from mwparserfromhell.nodes import (
@@ -32,6 +41,7 @@ from mwparserfromhell.nodes import (
 )
 from mwparserfromhell.wikicode import Wikicode
 
+from flows import fast_markup
 from flows.dates import MONTH_NAMES
 
 
@@ -59,27 +69,70 @@ def parse_markup(source: str) -> Wikicode:
     return code
 
 
-_SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u200b]+")
+SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u200b]+")  # every run of them reads as one space
+_MARKUP_CHARACTERS = "[]{}<>'&"  # a text holding none of them is plain: nothing to parse
+
+
+def collapse_spaces(text: str) -> str:
+    """The text with every run of spaces (no-break and zero-width ones too) made one space."""
+    return SPACES.sub(" ", text).strip()
+
+
+def template_key(name: str) -> str:
+    """The registry key of a template name: `{{Start_date}}` is `{{start date}}`."""
+    return collapse_spaces(name).lower().replace("_", " ")
 
 
 def render_cell(source: str) -> RenderedCell:
-    """The visible text of one cell, with its footnotes and unknown templates kept aside."""
+    """The visible text of one cell, with its footnotes and unknown templates kept aside.
+
+    The common markup is read by `flows.fast_markup`, because a mwparserfromhell parse per cell
+    costs more than the cell's share of a whole-page parse; what that reader declines goes to
+    `render_cell_with_parser`. Both trees are rendered by the same rules, below.
+    """
     if "\x00" in source:
         raise MarkupError(
             "contains a NUL character, which the wikitext parser would cut the text at"
         )
-    if not any(ch in source for ch in "[]{}<>'&"):
-        # Plain text: nothing for the parser to do (most cells of a flattened table).
-        return RenderedCell(text=_SPACES.sub(" ", source).strip())
+    if not any(ch in source for ch in _MARKUP_CHARACTERS):
+        return RenderedCell(text=collapse_spaces(source))
+    nodes = fast_markup.read_markup(source)
+    if nodes is None:
+        return render_cell_with_parser(source)
     rendered = RenderedCell(text="")
-    rendered.text = _SPACES.sub(" ", _render(parse_markup(source), rendered)).strip()
-    rendered.notes = [_SPACES.sub(" ", note).strip() for note in rendered.notes if note.strip()]
+    rendered.text = _render_read(nodes, rendered)
+    return _tidy(rendered)
+
+
+def render_cell_with_parser(source: str) -> RenderedCell:
+    """`render_cell` through mwparserfromhell only: the reference the fast reader is tested
+    against, and the reading of whatever markup that reader declines."""
+    if "\x00" in source:
+        raise MarkupError(
+            "contains a NUL character, which the wikitext parser would cut the text at"
+        )
+    if not any(ch in source for ch in _MARKUP_CHARACTERS):
+        # Plain text: nothing for the parser to do (most cells of a flattened table).
+        return RenderedCell(text=collapse_spaces(source))
+    rendered = RenderedCell(text="")
+    rendered.text = _render(parse_markup(source), rendered)
+    return _tidy(rendered)
+
+
+def _tidy(rendered: RenderedCell) -> RenderedCell:
+    rendered.text = collapse_spaces(rendered.text)
+    rendered.notes = [collapse_spaces(note) for note in rendered.notes if note.strip()]
     return rendered
 
 
-def _render(code: Wikicode, out: RenderedCell) -> str:
-    return "".join(_render_node(node, out) for node in code.nodes)
+# --- what each construct shows, whichever reader read it ------------------------------------------
+#
+# The rules take a construct's parts (a link's target, a tag's name, a template's parameters) and
+# a `render` function for the subtrees, so that mwparserfromhell's tree and the fast reader's tree
+# are rendered alike and cannot drift apart.
 
+Tree = TypeVar("Tree")
+Renderer = Callable[[Tree, RenderedCell], str]
 
 _FOOTNOTE_TAGS = {"ref"}
 _DROPPED_TAGS = {"references", "gallery", "math", "timeline", "templatestyles"}
@@ -87,33 +140,103 @@ _LINE_BREAK_TAGS = {"br", "hr"}
 _DROPPED_LINK_NAMESPACES = ("file:", "image:", "category:")
 
 
+def _link_text(target: str, label: Tree | None, render: Renderer, out: RenderedCell) -> str:
+    if target.lower().startswith(_DROPPED_LINK_NAMESPACES):  # an image or a category tag;
+        return ""  # "[[:Category:X]]", with its colon, is a visible link
+    return render(label, out) if label is not None else target.lstrip(":")
+
+
+def _external_link_text(label: Tree | None, render: Renderer, out: RenderedCell) -> str:
+    return render(label, out) if label is not None else ""  # `[url]` or a free URL: nothing
+
+
+def _tag_text(name: str, contents: Tree | None, render: Renderer, out: RenderedCell) -> str:
+    if name in _FOOTNOTE_TAGS:
+        if contents is not None:
+            # The ref's note is its text, then the notes inside it, so that a ref holding only
+            # `{{cite web|…}}` (a footnote template, with a note and no text) keeps its citation.
+            inner = RenderedCell(text="")
+            text = render(contents, inner)
+            out.notes.append(" ".join([text, *inner.notes]))
+        return ""
+    if name in _DROPPED_TAGS:
+        return ""
+    if name in _LINE_BREAK_TAGS:
+        return " "
+    return render(contents, out) if contents is not None else ""
+
+
+def _template_text(
+    raw_name: str, params: list[tuple[str | None, Tree]], render: Renderer, out: RenderedCell
+) -> str:
+    """A template through the registry; `params` are (lower-case key or None, value)."""
+    name = collapse_spaces(raw_name)
+    key = template_key(name)
+    if ":" in key:  # parser functions such as {{formatnum:1,228}}
+        function, _, argument = name.partition(":")
+        handler = PARSER_FUNCTIONS.get(function.strip().lower())
+        if handler is not None:
+            return handler(argument.strip())
+    if key in FOOTNOTE_TEMPLATES:
+        positional, named = _arguments(params, render, RenderedCell(text=""))
+        out.notes.append(_footnote_note(key, name, positional, named))
+        return ""
+    handler = TEMPLATES.get(key)
+    positional, named = _arguments(params, render, out)
+    if handler is not None:
+        return handler(positional, named, out)
+    out.unknown_templates.append(name)
+    return positional[0] if positional else ""
+
+
+def _arguments(
+    params: list[tuple[str | None, Tree]], render: Renderer, out: RenderedCell
+) -> tuple[TemplateArgs, dict[str, str]]:
+    positional: TemplateArgs = []
+    named: dict[str, str] = {}
+    for key, value in params:
+        text = collapse_spaces(render(value, out))
+        if key is None:
+            positional.append(text)
+        else:
+            named[key] = text
+    return positional, named
+
+
+def _footnote_note(key: str, name: str, positional: TemplateArgs, named: dict[str, str]) -> str:
+    """A citation's note is its title (its URL, date and publisher would bury it); any other
+    footnote's is its words."""
+    if key in CITATION_TEMPLATES and named.get("title"):
+        return named["title"]
+    return " ".join(positional) or " ".join(named.values()) or name
+
+
+# --- mwparserfromhell's tree ----------------------------------------------------------------------
+
+
+def _render(code: Wikicode, out: RenderedCell) -> str:
+    return "".join(_render_node(node, out) for node in code.nodes)
+
+
 def _render_node(node: object, out: RenderedCell) -> str:
     if isinstance(node, Text):
         return str(node.value)
     if isinstance(node, Wikilink):
-        target = str(node.title).strip()
-        if target.lower().startswith(_DROPPED_LINK_NAMESPACES):  # an image or a category tag;
-            return ""  # "[[:Category:X]]", with its colon, is a visible link
-        return _render(node.text, out) if node.text is not None else target.lstrip(":")
+        return _link_text(str(node.title).strip(), node.text, _render, out)
     if isinstance(node, ExternalLink):
-        return _render(node.title, out) if node.title is not None else ""
+        return _external_link_text(node.title, _render, out)
     if isinstance(node, HTMLEntity):
         return node.normalize()
     if isinstance(node, Comment):
         return ""
     if isinstance(node, Tag):
-        name = str(node.tag).strip().lower()
-        if name in _FOOTNOTE_TAGS:
-            if node.contents is not None:
-                out.notes.append(_render(node.contents, RenderedCell(text="")))
-            return ""
-        if name in _DROPPED_TAGS:
-            return ""
-        if name in _LINE_BREAK_TAGS:
-            return " "
-        return _render(node.contents, out) if node.contents is not None else ""
+        return _tag_text(str(node.tag).strip().lower(), node.contents, _render, out)
     if isinstance(node, Template):
-        return _render_template(node, out)
+        params = [
+            (str(param.name).strip().lower() if param.showkey else None, param.value)
+            for param in node.params
+        ]
+        return _template_text(str(node.name), params, _render, out)
     if isinstance(node, Heading):
         return _render(node.title, out)
     if isinstance(node, Argument):
@@ -121,43 +244,29 @@ def _render_node(node: object, out: RenderedCell) -> str:
     return html.unescape(str(node))
 
 
+# --- the fast reader's tree -----------------------------------------------------------------------
+
+
+def _render_read(nodes: list[fast_markup.Node], out: RenderedCell) -> str:
+    parts: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            parts.append(node)
+        elif isinstance(node, fast_markup.Link):
+            parts.append(_link_text(node.target, node.label, _render_read, out))
+        elif isinstance(node, fast_markup.Template):
+            parts.append(_template_text(node.name, node.params, _render_read, out))
+        elif isinstance(node, fast_markup.Tag):
+            parts.append(_tag_text(node.name, node.contents, _render_read, out))
+        else:
+            parts.append(_external_link_text(node.label, _render_read, out))
+    return "".join(parts)
+
+
 # --- templates ------------------------------------------------------------------------------------
 
 TemplateArgs = list[str]
 TemplateHandler = Callable[[TemplateArgs, dict[str, str], RenderedCell], str]
-
-
-def _positional_and_named(template: Template, out: RenderedCell) -> tuple[TemplateArgs, dict]:
-    positional: list[str] = []
-    named: dict[str, str] = {}
-    for param in template.params:
-        value = _SPACES.sub(" ", _render(param.value, out)).strip()
-        if param.showkey:
-            named[str(param.name).strip().lower()] = value
-        else:
-            positional.append(value)
-    return positional, named
-
-
-def _render_template(template: Template, out: RenderedCell) -> str:
-    name = _SPACES.sub(" ", str(template.name)).strip()
-    key = name.lower().replace("_", " ")
-    if ":" in key:  # parser functions such as {{formatnum:1,228}}
-        function, _, argument = name.partition(":")
-        handler = PARSER_FUNCTIONS.get(function.strip().lower())
-        if handler is not None:
-            return handler(argument.strip())
-    if key in FOOTNOTE_TEMPLATES:
-        positional, named = _positional_and_named(template, RenderedCell(text=""))
-        note = " ".join(positional) or " ".join(named.values()) or name
-        out.notes.append(note)
-        return ""
-    handler = TEMPLATES.get(key)
-    positional, named = _positional_and_named(template, out)
-    if handler is not None:
-        return handler(positional, named, out)
-    out.unknown_templates.append(name)
-    return positional[0] if positional else ""
 
 
 def _first(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str:
@@ -258,6 +367,7 @@ FOOTNOTE_TEMPLATES = {
     "citation needed", "cn", "fact", "better source needed", "failed verification", "dubious",
     "clarify", "when", "who", "cite web", "cite news", "cite journal", "cite book",
 }  # fmt: skip
+CITATION_TEMPLATES = {"cite web", "cite news", "cite journal", "cite book"}  # noted by title
 
 TEMPLATES: dict[str, TemplateHandler] = {
     # Wrappers whose visible text is their first argument.

@@ -105,7 +105,8 @@ _INFOBOX_FIELD = re.compile(r"^\s*-\s*([^:]+?)\s*:\s*(.*)$")
 
 
 def title_from_path(source_path: str) -> str:
-    return Path(source_path).stem.replace("_", " ").strip()
+    """The file name as a title, for an article with none: "a__b.wiki" reads "a b"."""
+    return " ".join(Path(source_path).stem.replace("_", " ").split())
 
 
 def parse_flattened_article(text: str, source_path: str, sha256: str) -> Article:

@@ -20,33 +20,27 @@ Why lines are scanned instead of parsing the page: mwparserfromhell is slow on a
 (about 0.5 to 1.5 MB/s) and super-linear on broken markup (minutes for 100 KB of unclosed links),
 and one unclosed construct can swallow the rest of the page. Table structure in MediaWiki is
 line-based anyway (`{|`, `|-`, `|`, `!`, `|}` start a line), so a cheap scan finds tables and
-headings once the opaque regions are masked out, and each cell's markup is rendered on its own.
-Most cells hold only a few simple constructs (bold, links, `{{opdrts}}`), which `_fast_render`
-reads without mwparserfromhell, giving exactly what `flows.markup.render_cell` gives; anything it
-is not sure of goes to `render_cell`.
+headings once the opaque regions are masked out, and each cell's markup is rendered on its own
+by `flows.markup.render_cell` (which reads the common cell markup without mwparserfromhell), once
+per distinct cell source.
 """
 
 from __future__ import annotations
 
-import html.entities
+import html
 import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from mwparserfromhell.definitions import URI_SCHEMES
-
 from flows.article import Article, Cell, Section, SourceRow, SourceTable
 from flows.markup import (
-    _DROPPED_LINK_NAMESPACES,  # the fast renderer must render exactly as flows.markup does
-    _FOOTNOTE_TAGS,
-    _LINE_BREAK_TAGS,
-    _SPACES,
     FOOTNOTE_TEMPLATES,
-    PARSER_FUNCTIONS,
     TEMPLATES,
     RenderedCell,
+    collapse_spaces,
     render_cell,
+    template_key,
 )
 from flows.parse import ArticleError, title_from_path
 
@@ -207,11 +201,6 @@ _DATA_SEPARATOR = re.compile(r"\|\|")
 _HEADER_SEPARATOR = re.compile(r"\|\||!!")
 _TEMPLATE_NAME = re.compile(r"\{\{([^{}|]*)")
 _CELL_TEMPLATES = set(TEMPLATES) | set(FOOTNOTE_TEMPLATES)  # cell content, never rows
-
-
-def _template_key(name: str) -> str:
-    return _SPACES.sub(" ", name).strip().lower().replace("_", " ")
-
 
 _ROW_MARK = re.compile(r"\|-+")
 
@@ -430,7 +419,7 @@ class _Scanner:
             end_line_end = self.text.find("\n", end)
             end_line_end = len(self.text) if end_line_end < 0 else end_line_end
             name = _TEMPLATE_NAME.match(self.text, first)
-            known = name is not None and _template_key(name.group(1)) in _CELL_TEMPLATES
+            known = name is not None and template_key(name.group(1)) in _CELL_TEMPLATES
             if not known and not self.masked[end:end_line_end].strip():
                 cell = table.cell
                 if cell is None or self.text[cell.content_start : before].strip():
@@ -546,7 +535,7 @@ class _CellRenderer:
         cached = self.cache.get(source)
         if cached is None:
             try:
-                rendered = _fast_render(source) or render_cell(source)
+                rendered = render_cell(source)
             except ValueError:  # a MarkupError, or a template handler refusing its arguments
                 rendered = _unparsed(source)
             cached = (
@@ -566,7 +555,7 @@ _MARKUP_CHARACTERS = re.compile(r"[\[\]{}<>|'=\x00]")
 
 def _unparsed(source: str) -> RenderedCell:
     """A cell the wikitext parser cannot read: its text without markup characters, flagged."""
-    text = _SPACES.sub(" ", _MARKUP_CHARACTERS.sub(" ", source)).strip()
+    text = collapse_spaces(_MARKUP_CHARACTERS.sub(" ", source))
     return RenderedCell(text=text, notes=[UNPARSED_NOTE])
 
 
@@ -719,410 +708,3 @@ def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTa
         rows=rows,
         caption=caption,
     )
-
-
-# --- a fast renderer for the common cell markup ---------------------------------------------------
-#
-# Parsing one small cell with mwparserfromhell costs more than the cell's share of a parse of the
-# whole page, so rendering every cell that way would make the scan slower than what it replaces.
-# `_fast_render` reads the constructs that make up nearly all table cells (bold and italics, links,
-# external links, templates, entities, <ref>, <br> and simple inline tags) into a small tree and
-# renders it exactly as `flows.markup` renders mwparserfromhell's tree, through the same template
-# registry. On anything else, or anything ambiguous, it gives up (`_GiveUp`) and the cell goes to
-# `render_cell`: giving up is always safe, a wrong guess is not. tests/test_wikitext.py checks the
-# two give the same result on every cell of the corpus and on a set of tricky strings.
-
-
-class _GiveUp(Exception):
-    """The fast path is not sure to read this markup as mwparserfromhell does."""
-
-
-@dataclass(frozen=True)
-class _Style:
-    quotes: int  # a run of '' (italics), ''' (bold) or ''''' (both)
-
-
-@dataclass(frozen=True)
-class _Equals:
-    position: int  # an `=` at the top level of a template parameter: maybe its key's end
-
-
-_Node = object  # str, _Style, or a tuple ("link" | "ext" | "tpl" | "tag", ...)
-
-_MAX_FAST_DEPTH = 40  # deeper nesting goes to mwparserfromhell, which has its own limit
-_RENDER_CHARACTERS = re.compile(r"[\[\]{}<>'&]")  # what sends render_cell to the parser
-_BAD_LINK_TARGET = re.compile(r"[\[\]{}<>\n]")
-_LABEL_MARKUP = re.compile(r"[\[\]{}<&]|''")
-_FAST_TOKEN = re.compile(r"[\[\]{}<&|=]|'{2,}")  # a single bracket or brace is looked at again
-_FAST_REFUSE = re.compile(r"(?m)^(?:[*#:;=]|----)|\{\{\{|\[//|\x00")
-_SCHEMES = frozenset(URI_SCHEMES)  # the schemes mwparserfromhell makes links of
-_SCHEME_LENGTHS = sorted({len(scheme) for scheme in _SCHEMES})
-_URI_SCHEME = re.compile("(?i)(?:" + "|".join(sorted(_SCHEMES, key=len, reverse=True)) + "):")
-_EXTERNAL_URL = re.compile(r"[^\s\[\]<>\"'{}|]+")
-# A whole parameter value that is a free URL, as `|url=https://…|` in citation templates.
-_URL_VALUE = re.compile(r"([ \t\n]*)((?:https?|ftp)://[^\s\[\]<>\"'{}|]+)(?=[ \t\n]*(?:\||\}\}))")
-_URL_TRAILING = set(",;.:!?)")
-_ENTITY = re.compile(r"&(?:#([0-9]+)|#[xX]([0-9a-fA-F]+)|([A-Za-z][A-Za-z0-9]*));")
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(\s[^<>]*?)?\s*(/?)>")
-_INLINE_TAGS = {
-    "small", "big", "sub", "sup", "span", "font", "center", "div", "b", "i", "u", "s", "strike",
-    "del", "ins", "em", "strong", "abbr", "cite", "q", "kbd", "var", "samp", "mark", "dfn", "ref",
-}  # fmt: skip
-
-
-def _fast_render(source: str) -> RenderedCell | None:
-    """The cell rendered as `render_cell` would render it, or None when not sure."""
-    if not _RENDER_CHARACTERS.search(source):
-        return None  # plain text: render_cell has its own fast path
-    if _FAST_REFUSE.search(source):
-        return None  # lists, headings, {{{arguments}}}, protocol-relative links, NUL
-    try:
-        nodes, position = _fast_parse(source, 0, "", False, 0)
-        if position != len(source):
-            return None
-        rendered = RenderedCell(text="")
-        rendered.text = _SPACES.sub(" ", _fast_text(nodes, rendered)).strip()
-    except _GiveUp:
-        return None
-    rendered.notes = [_SPACES.sub(" ", note).strip() for note in rendered.notes if note.strip()]
-    return rendered
-
-
-def _fast_parse(
-    source: str, position: int, until: str, in_template: bool, depth: int
-) -> tuple[list[_Node], int]:
-    """Nodes from `position` to the end of the context `until`; returns them and the position
-    after the context's closing token ("" = end of text, "]]" link label, "]" external link
-    label, "|" template parameter, "</name" tag contents). Bold and italics are checked and
-    dropped here, except in a template parameter, where `_param` must first find the key."""
-    if depth > _MAX_FAST_DEPTH:
-        raise _GiveUp
-    nodes: list[_Node] = []
-    while True:
-        match = _FAST_TOKEN.search(source, position)
-        if match is None:
-            if until:
-                raise _GiveUp  # a construct left open
-            nodes.append(_plain(source[position:]))
-            _check_styles(nodes)
-            return nodes, len(source)
-        token = match.group()
-        if match.start() > position:
-            nodes.append(_plain(source[position : match.start()]))
-        if token in "[]{}" and source.startswith(token, match.end()):
-            token += token
-        position = match.start() + len(token)
-        if token in "{}":
-            nodes.append(token)  # a single brace is text
-            continue
-        if token == "]]":
-            if until != "]]":
-                raise _GiveUp
-            break
-        if token == "}}" or (token == "|" and until == "|"):
-            if until != "|":
-                raise _GiveUp
-            return nodes, match.start()  # the template reads its own separators
-        if token == "|" and in_template and until != "]]":
-            raise _GiveUp  # would mwparserfromhell end the parameter here? leave it to it
-        if token == "]":
-            if until == "]":
-                break
-            nodes.append(token)
-        elif token == "[[":
-            if until in ("]]", "]"):
-                raise _GiveUp
-            node, position = _fast_link(source, position, in_template, depth + 1)
-            nodes.append(node)
-        elif token == "[":
-            if until in ("]]", "]"):
-                raise _GiveUp
-            node, position = _fast_external_link(source, position, in_template, depth + 1)
-            nodes.append(node)
-        elif token == "{{":
-            node, position = _fast_template(source, position, depth + 1)
-            nodes.append(node)
-        elif token == "<":
-            closing = _tag_close(source, match.start(), until)
-            if closing is not None:
-                position = closing
-                break
-            node, position = _fast_tag(source, match.start(), in_template, depth + 1)
-            if node is not None:
-                nodes.append(node)
-        elif token == "&":
-            entity = _ENTITY.match(source, match.start())
-            if entity is None:
-                nodes.append("&")
-            else:
-                nodes.append(_entity_text(entity))
-                position = entity.end()
-        elif token.startswith("''"):
-            nodes.append(_Style(len(token)))
-        elif token == "=" and until == "|":
-            first_equals = not any(isinstance(node, _Equals) for node in nodes)
-            nodes.append(_Equals(match.start()))
-            url = _URL_VALUE.match(source, position) if first_equals else None
-            if url is not None and url.group(2)[-1] not in _URL_TRAILING:
-                nodes.extend((url.group(1), ("ext", None)))  # `url=https://…`: shown as nothing
-                position = url.end(2)
-        else:  # "|" or "=" as text
-            nodes.append(token)
-    _check_styles(nodes)
-    return nodes, position
-
-
-def _plain(text: str) -> str:
-    """Text between tokens; a free URL in it ends where only mwparserfromhell knows."""
-    colon = text.find(":")
-    while colon >= 0:
-        start = colon
-        while start > 0 and text[start - 1].isascii() and text[start - 1].isalpha():
-            start -= 1
-        word = text[start:colon].lower()
-        if any(word[-length:] in _SCHEMES for length in _SCHEME_LENGTHS if length <= len(word)):
-            raise _GiveUp
-        colon = text.find(":", colon + 1)
-    return text
-
-
-def _check_styles(nodes: list[_Node]) -> None:
-    """Bold and italics must open and close in proper order within one context, and not across
-    a line end; then their quote marks are dropped, as rendering a Tag b/i drops them."""
-    stack: list[str] = []
-    for node in nodes:
-        if isinstance(node, _Style):
-            if node.quotes == 2:
-                _toggle(stack, "i")
-            elif node.quotes == 3:
-                _toggle(stack, "b")
-            elif node.quotes == 5:
-                if stack and stack[-1] == "bi":
-                    stack.pop()
-                elif stack[-2:] in (["i", "b"], ["b", "i"]):
-                    del stack[-2:]
-                elif not stack:
-                    stack.append("bi")
-                else:
-                    raise _GiveUp
-            else:
-                raise _GiveUp
-        elif stack and isinstance(node, str) and "\n" in node:
-            raise _GiveUp
-    if stack:
-        raise _GiveUp
-    nodes[:] = [node for node in nodes if not isinstance(node, _Style)]
-
-
-def _toggle(stack: list[str], style: str) -> None:
-    other = "b" if style == "i" else "i"
-    if not any(style in entry for entry in stack):
-        stack.append(style)
-    elif stack[-1] == style:
-        stack.pop()
-    elif stack[-1] == "bi":
-        stack[-1] = other
-    else:
-        raise _GiveUp
-
-
-def _fast_link(source: str, position: int, in_template: bool, depth: int) -> tuple[_Node, int]:
-    """`[[target]]` or `[[target|label]]`, the `[[` already read."""
-    close = source.find("]]", position)
-    if close < 0:
-        raise _GiveUp
-    bar = source.find("|", position, close)
-    target = source[position : close if bar < 0 else bar]
-    if not target.strip() or _BAD_LINK_TARGET.search(target):
-        raise _GiveUp
-    _plain(target)
-    if bar < 0:
-        return ("link", target.strip(), None), close + 2
-    label = source[bar + 1 : close]
-    if not _LABEL_MARKUP.search(label):  # the usual [[target|plain words]]
-        return ("link", target.strip(), [_plain(label)]), close + 2
-    nodes, after = _fast_parse(source, bar + 1, "]]", in_template, depth)
-    return ("link", target.strip(), nodes), after
-
-
-def _fast_external_link(
-    source: str, position: int, in_template: bool, depth: int
-) -> tuple[_Node, int]:
-    """`[url label]`; a `[` that opens no link is text."""
-    scheme = _URI_SCHEME.match(source, position)
-    if scheme is None:
-        return "[", position
-    if not source.startswith("//", scheme.end()):
-        raise _GiveUp  # mailto: and the like, or not a link at all
-    url = _EXTERNAL_URL.match(source, position)
-    if url is None or url.end() >= len(source):
-        raise _GiveUp
-    after_url = url.end()
-    if source[after_url] == "]":
-        return ("ext", None), after_url + 1
-    if source[after_url] not in " \t":
-        raise _GiveUp
-    label, after = _fast_parse(source, after_url + 1, "]", in_template, depth)
-    if any("\n" in node for node in label if isinstance(node, str)):
-        raise _GiveUp
-    return ("ext", label), after
-
-
-def _fast_template(source: str, position: int, depth: int) -> tuple[_Node, int]:
-    """`{{name|a|key=b}}`, the `{{` already read."""
-    bar = source.find("|", position)
-    close = source.find("}}", position)
-    if close < 0:
-        raise _GiveUp
-    stop = close if bar < 0 or close < bar else bar
-    name = source[position:stop]
-    if not name.strip() or "\n" in name.strip() or any(ch in name for ch in "{}[]<>&'="):
-        raise _GiveUp
-    params: list[tuple[str | None, list[_Node]]] = []
-    position = stop
-    while source.startswith("|", position):
-        start = position + 1
-        nodes, position = _fast_parse(source, start, "|", True, depth)
-        params.append(_param(source, start, nodes))
-    if not source.startswith("}}", position):
-        raise _GiveUp
-    return ("tpl", name, params), position + 2
-
-
-def _param(source: str, start: int, nodes: list[_Node]) -> tuple[str | None, list[_Node]]:
-    """Split a parameter at its first top-level `=`: the key is its raw text, lower case."""
-    key: str | None = None
-    for index, node in enumerate(nodes):
-        if isinstance(node, _Equals):
-            key = source[start : node.position].strip().lower()
-            nodes = nodes[index + 1 :]
-            break
-        if not isinstance(node, str):
-            if any(isinstance(later, _Equals) for later in nodes[index:]):
-                raise _GiveUp  # a key holding markup: leave it to mwparserfromhell
-            break
-    nodes = ["=" if isinstance(node, _Equals) else node for node in nodes]
-    _check_styles(nodes)
-    return key, nodes
-
-
-def _tag_close(source: str, start: int, until: str) -> int | None:
-    """The position after `</name>` when it closes the tag context `until`."""
-    if not until.startswith("</"):
-        return None
-    match = _TAG.match(source, start)
-    if match and match.group(1) and "</" + match.group(2).lower() == until:
-        return match.end()
-    return None
-
-
-def _fast_tag(source: str, start: int, in_template: bool, depth: int) -> tuple[_Node | None, int]:
-    """A comment, a line break or a simple inline tag; `<` opening nothing is text."""
-    if source.startswith("<!--", start):
-        end = source.find("-->", start + 4)
-        if end < 0:
-            raise _GiveUp
-        return None, end + 3
-    following = source[start + 1 : start + 2]
-    if not (following.isascii() and (following.isalpha() or following in "/!")):
-        return "<", start + 1
-    match = _TAG.match(source, start)
-    if match is None or match.group(1):
-        raise _GiveUp
-    name = match.group(2).lower()
-    attributes = match.group(3) or ""
-    if (
-        attributes.count('"') % 2
-        or attributes.count("'") % 2
-        or any(ch in attributes for ch in "{}[]|&")
-    ):
-        raise _GiveUp
-    if name in _LINE_BREAK_TAGS:
-        return ("tag", name, None), match.end()
-    if name not in _INLINE_TAGS:
-        raise _GiveUp
-    if match.group(4):  # self-closing
-        if name != "ref":
-            raise _GiveUp
-        return ("tag", name, None), match.end()
-    contents, after = _fast_parse(source, match.end(), "</" + name, in_template, depth)
-    return ("tag", name, contents), after
-
-
-def _entity_text(match: re.Match[str]) -> str:
-    decimal, hexadecimal, name = match.groups()
-    if name is not None:
-        codepoint = html.entities.name2codepoint.get(name)
-        if codepoint is None:
-            raise _GiveUp
-    else:
-        codepoint = int(decimal) if decimal is not None else int(hexadecimal, 16)
-        if not 0 < codepoint <= 0x10FFFF or 0xD800 <= codepoint <= 0xDFFF:
-            raise _GiveUp
-    return chr(codepoint)
-
-
-def _fast_text(nodes: list[_Node], out: RenderedCell) -> str:
-    """Render the tree as flows.markup renders mwparserfromhell's nodes."""
-    parts: list[str] = []
-    for node in nodes:
-        if isinstance(node, str):
-            parts.append(node)
-            continue
-        kind = node[0]
-        if kind == "link":
-            _, target, label = node
-            if target.lower().startswith(_DROPPED_LINK_NAMESPACES):
-                continue
-            parts.append(target.lstrip(":") if label is None else _fast_text(label, out))
-        elif kind == "ext":
-            parts.append("" if node[1] is None else _fast_text(node[1], out))
-        elif kind == "tag":
-            _, name, contents = node
-            if name in _FOOTNOTE_TAGS:
-                if contents is not None:
-                    out.notes.append(_fast_text(contents, RenderedCell(text="")))
-            elif name in _LINE_BREAK_TAGS:
-                parts.append(" ")
-            elif contents is not None:
-                parts.append(_fast_text(contents, out))
-        else:
-            parts.append(_fast_template_text(node[1], node[2], out))
-    return "".join(parts)
-
-
-def _fast_arguments(
-    params: list[tuple[str | None, list[_Node]]], out: RenderedCell
-) -> tuple[list[str], dict[str, str]]:
-    positional: list[str] = []
-    named: dict[str, str] = {}
-    for key, nodes in params:
-        value = _SPACES.sub(" ", _fast_text(nodes, out)).strip()
-        if key is None:
-            positional.append(value)
-        else:
-            named[key] = value
-    return positional, named
-
-
-def _fast_template_text(
-    raw_name: str, params: list[tuple[str | None, list[_Node]]], out: RenderedCell
-) -> str:
-    """What flows.markup's template rendering gives, through the same registry."""
-    name = _SPACES.sub(" ", raw_name).strip()
-    key = name.lower().replace("_", " ")
-    if ":" in key:
-        function, _, argument = name.partition(":")
-        handler = PARSER_FUNCTIONS.get(function.strip().lower())
-        if handler is not None:
-            return handler(argument.strip())
-    if key in FOOTNOTE_TEMPLATES:
-        positional, named = _fast_arguments(params, RenderedCell(text=""))
-        out.notes.append(" ".join(positional) or " ".join(named.values()) or name)
-        return ""
-    positional, named = _fast_arguments(params, out)
-    handler = TEMPLATES.get(key)
-    if handler is not None:
-        return handler(positional, named, out)
-    out.unknown_templates.append(name)
-    return positional[0] if positional else ""

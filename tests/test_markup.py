@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import random
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from flows import fast_markup, markup, wikitext
+from flows import parse as parse_module
 from flows.dates import DateParseError, parse_date_span
 from flows.markup import (
+    CITATION_TEMPLATES,
     FOOTNOTE_TEMPLATES,
     TEMPLATES,
     MarkupError,
     RenderedCell,
     parse_markup,
     render_cell,
+    render_cell_with_parser,
 )
+from flows.parse import parse_article_file
+from flows.wikitext import parse_wikitext_article
 
-CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+FIXTURES = Path(__file__).parent / "fixtures"
+CORPUS = FIXTURES / "corpus"
+SAMPLE = Path(__file__).resolve().parent.parent / "raw" / "serbia_nato_relations.txt"
+BOTH_READERS = pytest.mark.parametrize(
+    "render", [render_cell, render_cell_with_parser], ids=["render_cell", "with_parser"]
+)
 
 
 def text_of(source: str) -> str:
@@ -249,6 +262,47 @@ def test_every_footnote_template_leaves_no_text(name: str) -> None:
 
 def test_footnote_templates_are_not_also_in_the_value_registry() -> None:
     assert not set(FOOTNOTE_TEMPLATES) & set(TEMPLATES)
+    assert CITATION_TEMPLATES <= FOOTNOTE_TEMPLATES
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "notes"),
+    [
+        (
+            "46%<ref>{{cite web|url=https://example.org/poll|title=Poll of March|website=Example}}</ref>",
+            ["Poll of March"],
+        ),
+        (
+            "46%<ref>{{Cite news|title=Serbs and NATO|work=N1|date=7 March 2024}}</ref>",
+            ["Serbs and NATO"],
+        ),
+        ("46%<ref>{{cite journal|title=''Attitudes''|journal=J}}</ref>", ["Attitudes"]),
+        (
+            "46%<ref>Survey by NSPM. {{cite web|title=Results|url=http://x.org}}</ref>",
+            ["Survey by NSPM. Results"],
+        ),
+        ("46%<ref>{{cite web|url=http://x.org|publisher=NSPM|date=2024}}</ref>", ["NSPM 2024"]),
+        ("46%<ref>{{cite web|NSPM|2024}}</ref>", ["NSPM 2024"]),
+        ("46%<ref>{{cite web|title=A}}</ref><ref>{{cite news|title=B}}</ref>", ["A", "B"]),
+        ("46%<ref>see {{efn|the inner note}}</ref>", ["see the inner note"]),
+        ("46%<ref>{{sfn|Smith|2020|p=3}}</ref>", ["Smith 2020"]),
+        (
+            '46%<ref name="n">[[NSPM|The institute]]: {{cite web|title=T}}</ref>',
+            ["The institute: T"],
+        ),
+        ("46%<ref>{{cite web|title=T}} by NSPM</ref>", ["by NSPM T"]),  # its text, then its notes
+        ("46%{{cite web|title=Bare citation|date=2024}}", ["Bare citation"]),
+    ],
+)
+def test_a_citation_inside_a_ref_is_the_note(
+    render: Callable[[str], RenderedCell], source: str, notes: list[str]
+) -> None:
+    """A ref's note is its text plus the notes inside it; a citation's note is its title."""
+    rendered = render(source)
+    assert rendered.text == "46%"
+    assert rendered.notes == notes
+    assert rendered.unknown_templates == []
 
 
 # --- value templates -----------------------------------------------------------------------------
@@ -616,3 +670,113 @@ def test_parse_markup_round_trips_its_input(source: str) -> None:
 def test_parse_markup_round_trips_the_real_corpus(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     assert str(parse_markup(source)) == source
+
+
+# --- the fast reader renders as mwparserfromhell does ----------------------------------------------
+
+TRICKY = [
+    "'''42%'''", "''N/A''", "l'''amour'''", "'''a", "''a'''b'''c''", "'''a''b'''c''", "''''a''''",
+    "[[a|b]]", "[[a]]", "[[:Category:X]]", "[[Category:X|y]]", "[[File:a.png|thumb|[[b]] c]]",
+    "[[a|b|c]]", "[[a|b}}]]", "[http://x.org Label]", "[http://x.org]", "[http://x ]", "[1]",
+    "see http://x.org now", "x http://x.org/a.", "{{nts|1,228}}", "{{formatnum:1,228}}",
+    "{{opdrts||23|Dec|2021|year}}", "{{opdrts|30|2|Jan|2021|year}}", "{{sort|2023|x}}",
+    "{{a|b=c=d|e}}", "{{a|''x=y''}}", "{{a|[[b]]=c}}", "{{a}}}", "{{a|{{b}}}}", "{{{1|x}}}",
+    "{{cite web|url=http://x.org/a_b.php?t=1&u=2|title=T}}", "{{efn|x [[a|b]]}}", "a}}b",
+    "<ref>a</ref>b", '<ref name="x"/>', "<ref name=x/>", "<small>(1T)</small> 0G", "x<br>y",
+    "</br>", "<b>x", '<span title="a>b">c</span>', "&amp; &nbsp; &foo; &#124; &#x2013;",
+    "x <5% y", "* [[a]]", "a\n* b [[c]]", "<!-- c -->'''d'''", "<!-- open", "{{a|\n b\n}}",
+    "<nowiki>|</nowiki>", "{{-\n1}}", "{{ Nts | 3 }}", "<sup>[[a|1]]</sup>", "{{ru|SCO}}",
+    "<ref>{{cite web|url=http://x.org|title=T}}</ref>", "<ref>a {{efn|b}} c</ref>d",
+    "<ref>{{cite news|title=''T''|url=http://x.org/?a=b&c=d}} {{sfn|S|2020}}</ref>",
+    "<ref>{{cite web|title=}}</ref>", "<ref><ref>nested</ref> outer</ref>",
+]  # fmt: skip
+
+
+def assert_same_as_parser(source: str) -> None:
+    """`render_cell` gives what `render_cell_with_parser` gives. Where the parser refuses the
+    markup (it cannot give it back, or a template handler refuses its arguments), `render_cell`
+    may keep the fast reading, which is no worse, or refuse too; it never refuses alone."""
+    try:
+        reference: RenderedCell | None = render_cell_with_parser(source)
+    except ValueError:
+        reference = None
+    try:
+        rendered = render_cell(source)
+    except ValueError:
+        assert reference is None, source
+        return
+    if reference is not None:
+        assert rendered == reference, source
+
+
+def has_markup(source: str) -> bool:
+    return any(ch in source for ch in "[]{}<>'&")
+
+
+@pytest.mark.parametrize("source", TRICKY)
+def test_render_cell_matches_the_parser_on_tricky_markup(source: str) -> None:
+    assert_same_as_parser(source)
+
+
+def corpus_cell_sources(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Every distinct cell, caption and heading source the two article readers render."""
+    seen: set[str] = set()
+
+    def spy(source: str) -> RenderedCell:
+        seen.add(source)
+        return render_cell(source)
+
+    monkeypatch.setattr(wikitext, "render_cell", spy)
+    monkeypatch.setattr(parse_module, "render_cell", spy)
+    for path in [*sorted(CORPUS.glob("*.wiki")), FIXTURES / "serbia_nato_relations.wiki"]:
+        text = path.read_text(encoding="utf-8")
+        if path.name.startswith("potential-re-accession"):  # poll rows only: give them a table
+            text = "{|\n" + text + "\n|}"
+        parse_wikitext_article(text, path.name, "sha")
+    for path in [SAMPLE, *sorted((FIXTURES / "articles").glob("*.txt"))]:
+        parse_article_file(path, path.parent)
+    return seen
+
+
+def test_render_cell_matches_the_parser_on_every_corpus_cell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sources = corpus_cell_sources(monkeypatch)
+    for source in sources:
+        assert_same_as_parser(source)
+    fast = [s for s in sources if has_markup(s) and fast_markup.read_markup(s) is not None]
+    assert len(fast) > 400  # the fast reader does handle most cells with markup
+
+
+_PIECES = [
+    "a", " ", "b c", "42%", "''", "'''", "'", "[[", "]]", "[", "]", "{{", "}}", "|", "=", "\n",
+    "<small>", "</small>", "<br>", "<ref>", "</ref>", "<ref name=x/>", "&amp;", "&nbsp;", "&foo;",
+    "http://x.y/z", "[http://a.b c]", "{{sort|", "{{opdrts|1|2|Mar|2020|year}}", "{{efn|",
+    "[[a|", "[[File:x|", "<!--c-->", "*", "}", "{", "'''''", '<span style="a">', "</span>",
+    "url=", "{{cite web|url=http://e.com/a?b=c&d|title=", "{{ru|SCO}}", "{{n/a}}", "[[:Category:z",
+]  # fmt: skip
+
+
+def test_render_cell_matches_the_parser_on_random_markup() -> None:
+    rng = random.Random(20261128)
+    for _ in range(3000):
+        assert_same_as_parser("".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 8))))
+
+
+def test_common_markup_is_read_without_mwparserfromhell(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(source: str) -> None:
+        raise AssertionError(f"parsed with mwparserfromhell: {source!r}")
+
+    monkeypatch.setattr(markup, "parse_markup", refuse)
+    rendered = render_cell(
+        "'''[[Ninamedia Research|Ninamedia]]''' {{opdrts|28|2|Jan|2021|year}}"
+        "<ref>{{cite web|url=https://example.org/p|title=The poll}}</ref>&nbsp;<br/>"
+    )
+    assert rendered == RenderedCell(
+        text="Ninamedia 28 December 2020 – 2 January 2021", notes=["The poll"]
+    )
+
+
+def test_markup_the_fast_reader_declines_goes_to_the_parser() -> None:
+    assert fast_markup.read_markup("* [[a]]\n* b") is None
+    assert render_cell("* [[a]]\n* b") == render_cell_with_parser("* [[a]]\n* b")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from pathlib import Path
@@ -12,13 +11,11 @@ import pytest
 
 from flows import wikitext
 from flows.article import Article, Cell, SourceTable
-from flows.markup import MarkupError, RenderedCell, render_cell
-from flows.parse import ArticleError, parse_article_file, parse_article_text
+from flows.markup import MarkupError
+from flows.parse import ArticleError, parse_article_file, parse_article_text, title_from_path
 from flows.wikitext import (
     MAX_COLSPAN,
     UNPARSED_NOTE,
-    _CellRenderer,
-    _fast_render,
     mask_opaque,
     parse_wikitext_article,
 )
@@ -572,90 +569,18 @@ def test_headings_title_and_sections() -> None:
     assert parse("== A ==\n", "some_file.wiki").title == "some file"
 
 
-# --- the fast renderer gives what render_cell gives ---------------------------------------------
-
-TRICKY = [
-    "'''42%'''", "''N/A''", "l'''amour'''", "'''a", "''a'''b'''c''", "'''a''b'''c''", "''''a''''",
-    "[[a|b]]", "[[a]]", "[[:Category:X]]", "[[Category:X|y]]", "[[File:a.png|thumb|[[b]] c]]",
-    "[[a|b|c]]", "[[a|b}}]]", "[http://x.org Label]", "[http://x.org]", "[http://x ]", "[1]",
-    "see http://x.org now", "x http://x.org/a.", "{{nts|1,228}}", "{{formatnum:1,228}}",
-    "{{opdrts||23|Dec|2021|year}}", "{{opdrts|30|2|Jan|2021|year}}", "{{sort|2023|x}}",
-    "{{a|b=c=d|e}}", "{{a|''x=y''}}", "{{a|[[b]]=c}}", "{{a}}}", "{{a|{{b}}}}", "{{{1|x}}}",
-    "{{cite web|url=http://x.org/a_b.php?t=1&u=2|title=T}}", "{{efn|x [[a|b]]}}", "a}}b",
-    "<ref>a</ref>b", '<ref name="x"/>', "<ref name=x/>", "<small>(1T)</small> 0G", "x<br>y",
-    "</br>", "<b>x", '<span title="a>b">c</span>', "&amp; &nbsp; &foo; &#124; &#x2013;",
-    "x <5% y", "* [[a]]", "a\n* b [[c]]", "<!-- c -->'''d'''", "<!-- open", "{{a|\n b\n}}",
-    "<nowiki>|</nowiki>", "{{-\n1}}", "{{ Nts | 3 }}", "<sup>[[a|1]]</sup>", "{{ru|SCO}}",
-]  # fmt: skip
-
-
-def _same(fast: RenderedCell, source: str) -> None:
-    """The fast result equals render_cell's, unless mwparserfromhell cannot give the markup back
-    (render_cell raises MarkupError): then the fast reading is kept, which is no worse."""
-    try:
-        slow = render_cell(source)
-    except ValueError:
-        return
-    assert (fast.text, fast.notes, fast.unknown_templates, fast.sort_value) == (
-        slow.text, slow.notes, slow.unknown_templates, slow.sort_value,
-    ), source  # fmt: skip
-
-
-def _fast_or_none(source: str) -> RenderedCell | None:
-    try:
-        return _fast_render(source)
-    except ValueError:  # a template handler refusing its arguments: render_cell raises too
-        with pytest.raises(ValueError):
-            render_cell(source)
-        return None
-
-
-@pytest.mark.parametrize("source", TRICKY)
-def test_fast_render_matches_render_cell(source: str) -> None:
-    fast = _fast_or_none(source)
-    if fast is not None:
-        _same(fast, source)
-
-
-def test_fast_render_matches_render_cell_on_every_corpus_cell(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    seen: set[str] = set()
-    original = _CellRenderer.render
-
-    def spy(self: _CellRenderer, source: str, count: bool = True) -> object:
-        seen.add(source)
-        return original(self, source, count)
-
-    monkeypatch.setattr(_CellRenderer, "render", spy)
-    for path in [*sorted(CORPUS.glob("*.wiki")), SAMPLE_WIKI]:
-        text = path.read_text(encoding="utf-8")
-        parse(UK_HEADER + text + "\n|}" if "potential" in path.name else text)
-    fast_count = 0
-    for source in seen:
-        fast = _fast_or_none(source)
-        if fast is not None:
-            fast_count += 1
-            _same(fast, source)
-    assert fast_count > 400  # the fast path does handle most cells with markup
-
-
-_PIECES = [
-    "a", " ", "b c", "42%", "''", "'''", "'", "[[", "]]", "[", "]", "{{", "}}", "|", "=", "\n",
-    "<small>", "</small>", "<br>", "<ref>", "</ref>", "<ref name=x/>", "&amp;", "&nbsp;", "&foo;",
-    "http://x.y/z", "[http://a.b c]", "{{sort|", "{{opdrts|1|2|Mar|2020|year}}", "{{efn|",
-    "[[a|", "[[File:x|", "<!--c-->", "*", "}", "{", "'''''", '<span style="a">', "</span>",
-    "url=", "{{cite web|url=http://e.com/a?b=c&d|title=", "{{ru|SCO}}", "{{n/a}}", "[[:Category:z",
-]  # fmt: skip
-
-
-def test_fast_render_matches_render_cell_on_random_markup() -> None:
-    rng = random.Random(20261128)
-    for _ in range(3000):
-        source = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 8)))
-        fast = _fast_or_none(source)
-        if fast is not None:
-            _same(fast, source)
+@pytest.mark.parametrize(
+    ("source_path", "title"),
+    [
+        ("some_file.wiki", "some file"),
+        ("a__b.wiki", "a b"),
+        ("nested/dir/_Serbia_–_NATO__relations_.txt", "Serbia – NATO relations"),
+        ("tabs\tand  spaces.wiki", "tabs and spaces"),
+    ],
+)
+def test_title_from_path_collapses_underscores_and_spaces(source_path: str, title: str) -> None:
+    assert title_from_path(source_path) == title
+    assert parse("== A ==\n", source_path).title == title
 
 
 # --- speed -------------------------------------------------------------------------------------
