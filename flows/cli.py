@@ -109,13 +109,20 @@ def _print_summary(report) -> None:
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+    junit = "junit"
+    github = "github"
 
 
 @app.command()
 def validate(
     raw: RawOption = Path("raw"),
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="text for people, json for tools.")
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="text for people, json for tools, junit for CI test reports, github for "
+            "GitHub Actions annotations.",
+        ),
     ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
     run_date: RunDateOption = None,
@@ -132,6 +139,12 @@ def validate(
     findings = _findings(validated.frames, raw)
     if output_format is OutputFormat.json:
         typer.echo(json.dumps(findings, indent=2, ensure_ascii=False))
+    elif output_format is OutputFormat.junit:
+        articles = [(raw / path.relative_to(raw)).as_posix() for path in files]
+        typer.echo(junit_report(findings, articles, strict=strict))
+    elif output_format is OutputFormat.github:
+        for finding in findings:
+            typer.echo(github_annotation(finding))
     else:
         for finding in findings:
             typer.echo(_finding_line(finding))
@@ -141,7 +154,7 @@ def validate(
         f"{errors} errors, {warnings} warnings in {len(files)} article files "
         f"({len(validated.frames['polls'])} polls, {len(validated.frames['events'])} events "
         "would load)",
-        err=output_format is OutputFormat.json,
+        err=output_format is not OutputFormat.text,
     )
     if errors or (strict and warnings):
         raise typer.Exit(1)
@@ -166,6 +179,75 @@ def _findings(frames, raw: Path) -> list[dict]:
                 "message": row[message_column],
             })  # fmt: skip
     return sorted(findings, key=lambda f: (f["file"], f["line"] or 0, f["check"]))
+
+
+def github_annotation(finding: dict) -> str:
+    """A GitHub Actions workflow command, which the run page shows on the file's line."""
+    level = "error" if finding["severity"] == "error" else "warning"
+    where = f"file={_escape_property(finding['file'])}"
+    if finding["line"]:
+        where += f",line={finding['line']}"
+    title = f"wikipoll {finding['check']}"
+    return f"::{level} {where},title={_escape_property(title)}::{_escape_data(_describe(finding))}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _describe(finding: dict) -> str:
+    place = f"table {finding['table']}, row {finding['row']}: " if finding["table"] else ""
+    return f"{place}{finding['message']}"
+
+
+def junit_report(findings: list[dict], articles: list[str], strict: bool = False) -> str:
+    """JUnit XML: one test suite per article file, one test case per article and check.
+
+    CI systems show JUnit files as test results; an article with no finding is one passing test
+    case, each failing check one failing test case (warnings fail only with --strict, and are
+    otherwise reported as skipped cases, so they stay visible).
+    """
+    from xml.etree import ElementTree as ET
+
+    root = ET.Element("testsuites", name="wikipoll validate")
+    by_file: dict[str, list[dict]] = {path: [] for path in articles}
+    for finding in findings:
+        by_file.setdefault(finding["file"], []).append(finding)
+    total = failures = skipped = 0
+    for path, found in sorted(by_file.items()):
+        suite = ET.SubElement(root, "testsuite", name=path)
+        by_check: dict[str, list[dict]] = {}
+        for finding in found:
+            by_check.setdefault(finding["check"], []).append(finding)
+        if not by_check:
+            ET.SubElement(suite, "testcase", classname=path, name="all checks pass")
+        suite_failures = suite_skipped = 0
+        for check, items in sorted(by_check.items()):
+            case = ET.SubElement(suite, "testcase", classname=path, name=check)
+            text = "\n".join(_finding_line(item) for item in items)
+            if items[0]["severity"] == "error" or strict:
+                failure = ET.SubElement(case, "failure", message=f"{len(items)} rows fail {check}",
+                                        type=items[0]["severity"])  # fmt: skip
+                failure.text = text
+                suite_failures += 1
+            else:
+                skip = ET.SubElement(case, "skipped", message=f"warning: {len(items)} rows")
+                skip.text = text
+                suite_skipped += 1
+        cases = max(1, len(by_check))
+        suite.set("tests", str(cases))
+        suite.set("failures", str(suite_failures))
+        suite.set("skipped", str(suite_skipped))
+        total, failures, skipped = total + cases, failures + suite_failures, skipped + suite_skipped
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("skipped", str(skipped))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 
 def _int_or_none(value) -> int | None:

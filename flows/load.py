@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,19 +89,32 @@ def _quote(text: str) -> str:
 
 
 def connect(
-    path: Path, read_only: bool = False, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    path: Path,
+    read_only: bool = False,
+    wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
+    on_wait: Callable[[str], None] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, waiting up to `wait_seconds` while another process holds its lock."""
+    """Open the warehouse, waiting up to `wait_seconds` while another process holds its lock.
+
+    `on_wait` is told once, with a message, when the wait begins, so a user sees why nothing
+    happens yet.
+    """
+    if read_only and not path.exists():
+        raise WarehouseError(f"{path}: no warehouse here yet; `wikipoll run` creates it")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
+    told = False
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
                 raise WarehouseError(f"{path}: {error}") from None
+            if on_wait is not None and not told:
+                on_wait(f"{path} is locked by a load; waiting up to {wait_seconds:.0f} s for it")
+                told = True
             if time.monotonic() >= deadline:
                 holder = re.search(r"PID \d+", str(error))
                 raise WarehouseError(
