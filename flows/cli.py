@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +22,7 @@ from flows.parse import find_article_files
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
     help="ETL for the opinion-poll and timeline tables of Wikipedia articles, into DuckDB.",
 )
 
@@ -86,6 +87,54 @@ def run(
     except OSError as error:
         raise fail(f"{warehouse}: cannot write the warehouse: {error}") from None
     _print_summary(report)
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help='When to run, as a cron expression: "0 6 * * *".')],
+    raw: RawOption = Path("raw"),
+    warehouse: WarehouseOption = Path("warehouse/wikipoll.duckdb"),
+    timezone: Annotated[str, typer.Option(help="The time zone the cron expression is in.")] = "UTC",
+    name: Annotated[str, typer.Option(help="The deployment's name.")] = "wikipoll-scheduled",
+) -> None:
+    """Register a scheduled deployment of the flow on a Prefect server and serve its runs.
+
+    Scheduling needs a real Prefect server (`prefect server start`) and PREFECT_API_URL pointing
+    at it: Prefect's ephemeral mode has no scheduler. The schedule stays active when this
+    process stops; runs wait for a `wikipoll serve` to pick them up.
+    """
+    _article_files(raw)
+    api_url = os.environ.get("PREFECT_API_URL", "")
+    if not api_url:
+        raise fail(
+            "scheduling needs a Prefect server, and PREFECT_API_URL is not set. Start one with "
+            "`prefect server start` and run: PREFECT_API_URL=http://127.0.0.1:4200/api "
+            "wikipoll serve --cron '…' (see the README, 'Scheduled runs')"
+        )
+    from prefect.client.orchestration import get_client
+    from prefect.flows import EntrypointType
+    from prefect.schedules import Cron
+
+    from flows.pipeline import wikipoll_flow
+
+    with get_client(sync_client=True) as client:
+        unhealthy = client.api_healthcheck()
+    if unhealthy is not None:
+        raise fail(f"no Prefect server answers at {api_url}: {unhealthy}")
+    try:
+        schedule = Cron(cron, timezone=timezone)
+    except ValueError as error:
+        raise fail(f"--cron {cron!r} --timezone {timezone!r}: {error}") from None
+    typer.echo(f"serving deployment wikipoll/{name}: {cron} ({timezone}); Ctrl-C stops serving, "
+               "the schedule stays active")  # fmt: skip
+    wikipoll_flow.serve(
+        name=name,
+        schedules=[schedule],
+        parameters={"raw_dir": str(raw.resolve()), "warehouse": str(warehouse.resolve())},
+        pause_on_shutdown=False,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+        print_starting_message=False,
+    )
 
 
 def _print_summary(report) -> None:
@@ -158,6 +207,83 @@ def validate(
     )
     if errors or (strict and warnings):
         raise typer.Exit(1)
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="The SQL to run; the warehouse is opened read-only.")],
+    warehouse: WarehouseOption = Path("warehouse/wikipoll.duckdb"),
+    output_format: Annotated[
+        QueryFormat, typer.Option("--format", help="table for people, csv or json for tools.")
+    ] = QueryFormat.table,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait while a load holds the file's lock.")
+    ] = 60.0,
+) -> None:
+    """Run read-only SQL against the warehouse and print the result."""
+    import duckdb
+
+    from flows.load import WarehouseError, connect
+
+    try:
+        con = connect(
+            warehouse, read_only=True, wait_seconds=wait,
+            on_wait=lambda message: typer.echo(f"wikipoll: {message}", err=True),
+        )  # fmt: skip
+    except WarehouseError as error:
+        raise fail(str(error)) from None
+    try:
+        result = con.execute(sql)
+        columns = [column[0] for column in result.description or []]
+        rows = result.fetchall()
+    except duckdb.Error as error:
+        raise fail(f"query failed: {error}", code=1) from None
+    finally:
+        con.close()
+    typer.echo(format_rows(columns, rows, output_format), nl=False)
+
+
+def format_rows(columns: list[str], rows: list[tuple], output_format: QueryFormat) -> str:
+    """Rows as an aligned text table, CSV, or JSON records (dates as ISO 8601)."""
+    import csv
+    import io
+
+    if output_format is QueryFormat.json:
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        return json.dumps(records, indent=2, ensure_ascii=False, default=_json_value) + "\n"
+    if output_format is QueryFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(["" if value is None else _json_value(value) for value in row]
+                         for row in rows)  # fmt: skip
+        return buffer.getvalue()
+    cells = [["NULL" if value is None else str(value) for value in row] for row in rows]
+    widths = [
+        max([len(column), *(len(row[i]) for row in cells)]) for i, column in enumerate(columns)
+    ]
+    lines = [
+        "  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)),
+        "  ".join("-" * width for width in widths),
+        *("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True))
+          for row in cells),
+    ]  # fmt: skip
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, int | float | str | bool):
+        return value
+    return str(value)
 
 
 def _findings(frames, raw: Path) -> list[dict]:

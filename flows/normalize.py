@@ -58,6 +58,11 @@ class NormalizedArticle:
     rejected: list[Record] = field(default_factory=list)
     skipped: list[Record] = field(default_factory=list)
 
+    def row_count(self) -> int:
+        """Data rows of its poll and timeline tables (a rejected row may fail several checks)."""
+        rejected_rows = {(r["table_index"], r["row_index"]) for r in self.rejected}
+        return len(self.polls) + len(self.events) + len(self.skipped) + len(rejected_rows)
+
 
 class RowRejected(Exception):
     def __init__(self, check_name: str, reason: str, column: str = "", value: str = ""):

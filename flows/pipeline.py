@@ -6,8 +6,8 @@ without Prefect (`wikipoll validate` does exactly that). One article that cannot
 trips a bug is reported with the reason and kept aside; it never stops the others.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Prefect builds the flow's parameter model from
+# these annotations when a deployment loads the flow, and string annotations fail there.
 import traceback
 import uuid
 from dataclasses import dataclass, field
@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.load import LoadSummary, load_batch
 from flows.normalize import NormalizedArticle, normalize_article
 from flows.parse import ArticleError, find_article_files, parse_article_file
+from flows.progress import ArticleProgress
 from flows.validate import RunInfo, ValidatedBatch, validate_batch
 
 DEFAULT_RAW_DIR = Path("raw")
@@ -51,7 +53,9 @@ def transform_file(path: Path, raw_dir: Path) -> NormalizedArticle | ArticleErro
         )
 
 
-def transform_files(paths: list[Path], raw_dir: Path) -> TransformedBatch:
+def transform_files(
+    paths: list[Path], raw_dir: Path, progress: ArticleProgress | None = None
+) -> TransformedBatch:
     batch = TransformedBatch()
     for path in paths:
         outcome = transform_file(path, raw_dir)
@@ -59,6 +63,9 @@ def transform_files(paths: list[Path], raw_dir: Path) -> TransformedBatch:
             batch.refused.append(outcome)
         else:
             batch.articles.append(outcome)
+        if progress is not None:
+            rows = 0 if isinstance(outcome, ArticleError) else outcome.row_count()
+            progress.advance(rows)
     return batch
 
 
@@ -96,6 +103,34 @@ def article_summaries(validated: ValidatedBatch) -> pd.DataFrame:
     return summary.reset_index()
 
 
+def validation_markdown(validated: ValidatedBatch, limit: int = 200) -> str:
+    """A Markdown summary of the rejected rows and warnings, grouped by check."""
+    frames = validated.frames
+    lines = ["# wikipoll validation", ""]
+    for title, frame, message in (
+        ("Rejected rows (errors)", frames["rejected_rows"], "reason"),
+        ("Quality warnings", frames["quality_warnings"], "detail"),
+    ):
+        lines.append(f"## {title}: {len(frame)}")
+        if frame.empty:
+            lines += ["", "None.", ""]
+            continue
+        counts = frame.groupby("check_name").size().sort_values(ascending=False)
+        lines += ["", "| check | rows |", "|---|---|"]
+        lines += [f"| `{check}` | {count} |" for check, count in counts.items()]
+        lines += ["", "| file:line | table.row | check | reason |", "|---|---|---|---|"]
+        for row in frame.head(limit).itertuples(index=False):
+            where = f"{row.source_path}:{row.source_line}" if pd.notna(row.source_line) else (
+                row.source_path)  # fmt: skip
+            place = f"{row.table_index}.{row.row_index}" if pd.notna(row.table_index) else ""
+            text = str(getattr(row, message)).replace("|", "\\|")
+            lines.append(f"| {where} | {place} | `{row.check_name}` | {text} |")
+        if len(frame) > limit:
+            lines.append(f"| … | | | {len(frame) - limit} more |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 # --- Prefect tasks: thin wrappers -----------------------------------------------------------------
 
 
@@ -108,7 +143,23 @@ def list_articles(raw_dir: Path) -> list[Path]:
 
 @task(name="transform articles", cache_policy=NO_CACHE)
 def transform_task(paths: list[Path], raw_dir: Path) -> TransformedBatch:
-    return transform_files(paths, raw_dir)
+    with ArticleProgress(len(paths), get_run_logger()) as progress:
+        return transform_files(paths, raw_dir, progress)
+
+
+@task(name="publish artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(articles: pd.DataFrame, validated: ValidatedBatch) -> None:
+    """What the run did, for the Prefect UI: counts per article, and the validation failures."""
+    create_table_artifact(
+        table=articles.to_dict("records"),
+        key="wikipoll-articles",
+        description="Per article: polls, events, rejected, repaired, skipped, warnings, tables.",
+    )
+    create_markdown_artifact(
+        markdown=validation_markdown(validated),
+        key="wikipoll-validation",
+        description="Rows kept out of the load and quality warnings, with their reasons.",
+    )
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -147,9 +198,11 @@ def wikipoll_flow(
         logger.warning("%s", refused)
     validated = validate_task(transformed, run)
     summary = load_task(warehouse_path, validated, run, raw)
+    articles = article_summaries(validated)
+    publish_artifacts(articles, validated)
     logger.info(
         "loaded %d articles: %d polls, %d events, %d rejected, %d repaired into %s",
         summary.articles, summary.polls, summary.events, summary.rejected, summary.repaired,
         warehouse_path,
     )  # fmt: skip
-    return RunReport(summary, article_summaries(validated), transformed.refused)
+    return RunReport(summary, articles, transformed.refused)

@@ -142,14 +142,35 @@ def test_the_prefect_flow_runs_and_loads(raw_dir, tmp_path):
     from flows.pipeline import wikipoll_flow
 
     warehouse = tmp_path / "w.duckdb"
+    write_bad_articles(raw_dir)
     with prefect_test_harness():
         state = wikipoll_flow(raw_dir=str(raw_dir), warehouse=str(warehouse), return_state=True)
         assert state.is_completed()
         report = state.result()
+        artifacts = read_artifacts(state.state_details.flow_run_id)
+    counts = {row["article_id"]: row for row in json.loads(artifacts["wikipoll-articles"].data)}
+    assert counts["serbia_nato_relations.txt"]["polls"] == 9
+    assert counts["serbia_nato_relations.txt"]["repaired"] == 6
+    validation = artifacts["wikipoll-validation"].data
+    assert "## Rejected rows (errors): 3" in validation
+    assert "| empty.txt |  | `unreadable_file` | the file is empty |" in validation
     assert (report.summary.polls, report.summary.events) == (9, 6)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         (run_id,) = con.execute("SELECT run_id FROM load_runs").fetchone()
     assert run_id == str(state.state_details.flow_run_id)
+
+
+def read_artifacts(flow_run_id) -> dict:
+    """The artifacts a flow run published, by key, read back through the Prefect API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+        )
+    return {artifact.key: artifact for artifact in artifacts}
 
 
 def run_wikipoll(*args: str, home: Path) -> subprocess.CompletedProcess:

@@ -1,0 +1,67 @@
+"""Progress of a long run: a bar on an interactive terminal, plain log lines anywhere else.
+
+A scheduled run writes to a log, not a terminal, where a redrawn bar would be noise; a person
+at a terminal wants to see articles done and rows per second. `ArticleProgress` picks one by
+whether stderr is a terminal, and the transform stage just calls `advance()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from types import TracebackType
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+LOG_EVERY_SECONDS = 10.0
+
+
+class ArticleProgress:
+    """Counts articles and rows; shows a bar on a terminal, else logs at most every 10 s."""
+
+    def __init__(self, total: int, logger: logging.Logger | logging.LoggerAdapter | None = None,
+                 interactive: bool | None = None):  # fmt: skip
+        self.total = total
+        self.done = 0
+        self.rows = 0
+        self.logger = logger or logging.getLogger("wikipoll")
+        self.interactive = sys.stderr.isatty() if interactive is None else interactive
+        self.started = time.monotonic()
+        self.last_log = self.started
+        self._bar: Progress | None = None
+        self._task = None
+
+    def __enter__(self) -> ArticleProgress:
+        if self.interactive and self.total > 1:
+            self._bar = Progress(
+                TextColumn("articles"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]} rows/s"), TimeElapsedColumn(),
+                transient=True,
+            )  # fmt: skip
+            self._bar.start()
+            self._task = self._bar.add_task("articles", total=self.total, rate="0")
+        return self
+
+    def advance(self, rows: int) -> None:
+        self.done += 1
+        self.rows += rows
+        now = time.monotonic()
+        rate = f"{self.rows / max(now - self.started, 1e-9):,.0f}"
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, rate=rate)
+        elif now - self.last_log >= LOG_EVERY_SECONDS or self.done == self.total:
+            self.last_log = now
+            self.logger.info("%d/%d articles, %d rows, %s rows/s", self.done, self.total,
+                             self.rows, rate)  # fmt: skip
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:  # fmt: skip
+        if self._bar is not None:
+            self._bar.stop()
