@@ -1,0 +1,195 @@
+"""What SQL users and CI jobs see: the views, `wikipoll query`, and validate's CI formats."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from xml.etree import ElementTree
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import ARTICLES, SAMPLE
+from tests.test_load import load_sample, query
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    path = tmp_path / "w.duckdb"
+    load_sample(path)
+    load_sample(path, ARTICLES / "finland_nato_relations.txt")
+    return path
+
+
+def test_latest_poll_per_article_and_pollster(warehouse):
+    rows = query(
+        warehouse,
+        "SELECT pollster, date_text FROM latest_polls WHERE article_id = ? ORDER BY pollster",
+        [SAMPLE.name],
+    )
+    assert rows == [
+        ("NSPM", "February 2024"),
+        ("Ninamedia", "March 2022"),
+        ("TNS Medium Gallup", "September 2007"),
+    ]
+
+
+def test_monthly_series_weighs_by_sample_size(warehouse):
+    rows = query(
+        warehouse,
+        "SELECT month, polls, mean_share, weighted_share, respondents FROM monthly_series "
+        "WHERE article_id = 'finland_nato_relations.txt' AND option = 'Yes' AND month = DATE '2020-11-01'",
+    )
+    # November 2020 holds one poll with no sample size: a mean, but no weighted share.
+    assert rows == [(date(2020, 11, 1), 1, 50.0, None, None)]
+    (weighted,) = query(
+        warehouse,
+        "SELECT weighted_share FROM monthly_series WHERE article_id = ? AND option = 'Support' AND month = DATE '2024-02-01'",
+        [SAMPLE.name],
+    )
+    assert weighted == (7.6,)
+
+
+def test_each_poll_with_the_latest_event_before_it(warehouse):
+    rows = query(
+        warehouse,
+        "SELECT fieldwork_start, latest_event_date, latest_event FROM polls_with_latest_event "
+        "WHERE article_id = ? ORDER BY fieldwork_start",
+        [SAMPLE.name],
+    )
+    assert rows[0] == (date(2007, 9, 1), date(2006, 12, 14), "Partnership for Peace")
+    assert rows[2] == (date(2022, 3, 1), date(2022, 2, 24), "Russia invades Ukraine")
+    assert rows[-1] == (date(2024, 2, 1), date(2023, 4, 4), "Finland acceedes to NATO")
+
+
+def test_query_formats(warehouse):
+    sql = "SELECT pollster, fieldwork_start, client FROM polls WHERE article_id = 'serbia_nato_relations.txt' ORDER BY fieldwork_start LIMIT 2"
+    table = runner.invoke(app, ["query", sql, "--warehouse", str(warehouse)])
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines()[0].split() == ["pollster", "fieldwork_start", "client"]
+    assert "TNS Medium Gallup  2007-09-01       Angus Reid Global Monitor" in table.output
+    assert table.output.rstrip().endswith("(2 rows)")
+    csv_out = runner.invoke(app, ["query", sql, "--warehouse", str(warehouse), "--format", "csv"])
+    assert csv_out.output.splitlines() == [
+        "pollster,fieldwork_start,client",
+        "TNS Medium Gallup,2007-09-01,Angus Reid Global Monitor",
+        "Ninamedia,2017-03-01,Institute for European Affairs",
+    ]
+    records = json.loads(
+        runner.invoke(app, ["query", sql, "--warehouse", str(warehouse), "--format", "json"]).output
+    )
+    assert records[0] == {
+        "pollster": "TNS Medium Gallup",
+        "fieldwork_start": "2007-09-01",
+        "client": "Angus Reid Global Monitor",
+    }
+
+
+def test_query_is_read_only_and_reports_bad_sql(warehouse):
+    deleted = runner.invoke(app, ["query", "DELETE FROM polls", "--warehouse", str(warehouse)])
+    assert deleted.exit_code == 1
+    assert "read-only" in deleted.output
+    assert query(warehouse, "SELECT count(*) FROM polls")[0][0] > 0
+    wrong = runner.invoke(app, ["query", "SELECT nope FROM polls", "--warehouse", str(warehouse)])
+    assert wrong.exit_code == 1 and "query failed" in wrong.output
+    missing = runner.invoke(
+        app, ["query", "SELECT 1", "--warehouse", str(warehouse.parent / "none.duckdb")]
+    )
+    assert missing.exit_code == 2 and "no warehouse here yet" in missing.output
+
+
+def test_query_waits_for_a_load_then_answers(warehouse):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(3)", str(warehouse)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        given_up = runner.invoke(
+            app, ["query", "SELECT 1", "--warehouse", str(warehouse), "--wait", "0.3"]
+        )
+        assert given_up.exit_code == 2
+        assert "locked by another process" in given_up.output
+        waited = runner.invoke(
+            app,
+            [
+                "query",
+                "SELECT count(*) AS n FROM events",
+                "--warehouse",
+                str(warehouse),
+                "--wait",
+                "60",
+            ],
+        )
+        assert waited.exit_code == 0, waited.output
+        assert "is locked by a load; waiting up to 60 s" in waited.output
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_validate_junit_has_a_case_per_article_and_check():
+    result = runner.invoke(
+        app, ["validate", "--raw", str(ARTICLES), "--format", "junit", "--run-date", "2026-11-28"]
+    )
+    assert result.exit_code == 1
+    xml = result.stdout[
+        result.stdout.index("<?xml") : result.stdout.index("</testsuites>") + len("</testsuites>")
+    ]
+    root = ElementTree.fromstring(xml)
+    (suite,) = root.findall("testsuite")
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    assert (
+        cases["unparseable_value"].find("failure").get("message") == "3 rows fail unparseable_value"
+    )
+    assert cases["lead_mismatch"].find("skipped") is not None  # a warning: visible, not failing
+    assert (root.get("failures"), root.get("skipped")) == ("6", "3")
+    strict = runner.invoke(
+        app,
+        [
+            "validate",
+            "--raw",
+            str(ARTICLES),
+            "--format",
+            "junit",
+            "--strict",
+            "--run-date",
+            "2026-11-28",
+        ],
+    )
+    strict_root = ElementTree.fromstring(
+        strict.stdout[strict.stdout.index("<?xml") : strict.stdout.index("</testsuites>") + 13]
+    )
+    assert strict_root.get("failures") == "9"
+
+
+def test_validate_junit_passing_article_is_one_passing_case():
+    result = runner.invoke(app, ["validate", "--raw", str(SAMPLE.parent), "--format", "junit"])
+    assert result.exit_code == 0
+    root = ElementTree.fromstring(
+        result.stdout[result.stdout.index("<?xml") : result.stdout.index("</testsuites>") + 13]
+    )
+    (case,) = root.iter("testcase")
+    assert case.get("name") == "all checks pass" and list(case) == []
+
+
+def test_validate_github_annotations_point_at_the_raw_line():
+    result = runner.invoke(
+        app, ["validate", "--raw", str(ARTICLES), "--format", "github", "--run-date", "2026-11-28"]
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert len(lines) == 11
+    path = (ARTICLES / "finland_nato_relations.txt").as_posix()
+    assert lines[0] == (
+        f"::error file={path},line=20,title=wikipoll unparseable_value::"
+        "table 1, row 8: '84,6%25' is not a percentage: use a decimal point (column 'Yes')"
+    )
+    assert any(
+        line.startswith(f"::warning file={path},line=27,title=wikipoll lead_mismatch::")
+        for line in lines
+    )
