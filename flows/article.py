@@ -75,3 +75,4 @@ class Article:
     infobox: dict[str, str] = field(default_factory=dict)
     tables: list[SourceTable] = field(default_factory=list)
     unknown_templates: dict[str, int] = field(default_factory=dict)  # name -> times seen
+    control_characters_replaced: int = 0  # NULs and other controls read as U+FFFD

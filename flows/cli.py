@@ -39,6 +39,18 @@ RunDateOption = Annotated[
     ),
 ]
 
+BudgetOption = Annotated[
+    float,
+    typer.Option("--parse-budget", help="Seconds one article may take to parse before it is "
+                 "stopped and reported (broken markup can make the parser very slow)."),
+]  # fmt: skip
+MaxFileOption = Annotated[
+    float, typer.Option("--max-file-mb", help="Files bigger than this are refused unread.")
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", help="Parallel workers (default: one per core).")
+]
+
 # Prefect settings for a run with no server: local ephemeral mode, no telemetry. The user's own
 # environment wins (setdefault), so PREFECT_API_URL points a run at a real server.
 PREFECT_LOCAL_DEFAULTS = {
@@ -69,6 +81,9 @@ def run(
     raw: RawOption = Path("raw"),
     warehouse: WarehouseOption = Path("warehouse/wikipoll.duckdb"),
     run_date: RunDateOption = None,
+    parse_budget: BudgetOption = 5.0,
+    max_file_mb: MaxFileOption = 20.0,
+    workers: WorkersOption = None,
 ) -> None:
     """Run the Prefect flow: parse, extract, normalize, validate and load every article."""
     _article_files(raw)
@@ -81,6 +96,8 @@ def run(
         report = wikipoll_flow(
             raw_dir=str(raw), warehouse=str(warehouse),
             run_date=run_date.date() if run_date else None,
+            parse_budget_seconds=parse_budget, max_file_bytes=int(max_file_mb * 1024**2),
+            workers=workers,
         )  # fmt: skip
     except WarehouseError as error:
         raise fail(str(error)) from None
@@ -175,14 +192,16 @@ def validate(
     ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
     run_date: RunDateOption = None,
+    parse_budget: BudgetOption = 5.0,
+    max_file_mb: MaxFileOption = 20.0,
 ) -> None:
     """Check every article without loading: exit 0 clean, 1 on any error (or warning with
     --strict), 2 when it could not run."""
-    from flows.pipeline import new_run, transform_files
-    from flows.validate import validate_batch
+    from flows.transform import transform_isolated
+    from flows.validate import new_run, validate_batch
 
     files = _article_files(raw)
-    transformed = transform_files(files, raw)
+    transformed = transform_isolated(files, raw, parse_budget, None, int(max_file_mb * 1024**2))
     run = new_run(run_id="validate", run_date=run_date.date() if run_date else None)
     validated = validate_batch(transformed.articles, run, transformed.refused)
     findings = _findings(validated.frames, raw)
@@ -207,6 +226,25 @@ def validate(
     )
     if errors or (strict and warnings):
         raise typer.Exit(1)
+
+
+@app.command()
+def contract(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the contract files into.")
+    ] = Path("schemas/contract"),
+) -> None:
+    """Write the pandera schemas as YAML/JSON data contracts and a Markdown data dictionary."""
+    from flows.contract import ContractError, write_contract
+
+    try:
+        written = write_contract(out)
+    except ContractError as error:
+        raise fail(str(error)) from None
+    except OSError as error:
+        raise fail(f"{out}: cannot write the contract: {error}") from None
+    for path in written:
+        typer.echo(path.as_posix())
 
 
 class QueryFormat(StrEnum):

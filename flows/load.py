@@ -50,7 +50,7 @@ class LoadSummary:
     repaired: int
 
 
-def _sql_type(dtype: object) -> str:
+def sql_type(dtype: object) -> str:
     name = str(dtype).lower()
     if name in ("str", "string", "string[pyarrow]", "string[python]"):
         return "VARCHAR"
@@ -71,7 +71,7 @@ def table_ddl(name: str, model: type[pa.DataFrameModel]) -> list[str]:
     """CREATE TABLE for a model, then a COMMENT per column carrying its description."""
     schema = model.to_schema()
     columns = ",\n  ".join(
-        f"{column} {_sql_type(spec.dtype)}{'' if spec.nullable else ' NOT NULL'}"
+        f"{column} {sql_type(spec.dtype)}{'' if spec.nullable else ' NOT NULL'}"
         for column, spec in schema.columns.items()
     )
     statements = [f"CREATE TABLE IF NOT EXISTS {name} (\n  {columns}\n)"]

@@ -39,6 +39,23 @@ class ArticleError(Exception):
         where = f"{source_path}:{line}" if line else source_path
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self):  # keeps every field when the error crosses a process boundary
+        return (ArticleError, (self.source_path, self.reason, self.line, self.check_name))
+
+
+# A bigger file is refused before it is read: real articles are well under 2 MB.
+DEFAULT_MAX_FILE_BYTES = 20 * 1024**2
+# A NUL this early means a binary file (git's test); later ones are replaced like other controls.
+BINARY_SNIFF_BYTES = 8000
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def source_path_of(path: Path, raw_dir: Path) -> str:
+    """The article's key: its path under raw/, as text that any database can store (a file name
+    that is not UTF-8 keeps its odd bytes as \\x escapes)."""
+    relative = path.relative_to(raw_dir).as_posix()
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
 
 def find_article_files(raw_dir: Path) -> list[Path]:
     """Article files under `raw_dir`, nested folders included, in a stable order."""
@@ -51,12 +68,30 @@ def find_article_files(raw_dir: Path) -> list[Path]:
     )
 
 
-def read_article_text(path: Path, source_path: str) -> tuple[str, str]:
-    """The file's text and the SHA-256 of its bytes; refuses what is not a readable article."""
+def read_article_text(
+    path: Path,
+    source_path: str,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    raw_dir: Path | None = None,
+) -> tuple[str, str]:
+    """The file's text and the SHA-256 of its bytes; refuses what is not a readable article:
+    a link out of the raw folder, a file over `max_bytes`, an empty, binary or non-UTF-8 file."""
+    if raw_dir is not None and path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(raw_dir.resolve()):
+            raise ArticleError(source_path, f"a symbolic link to {target}, outside the raw folder")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ArticleError(
+            source_path,
+            f"the file is {size / 1024**2:.1f} MB, over the {max_bytes / 1024**2:g} MB limit "
+            "(--max-file-mb); no article is this big",
+            check_name="file_too_large",
+        )
     data = path.read_bytes()
     if not data.strip():
         raise ArticleError(source_path, "the file is empty")
-    if b"\x00" in data:
+    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ArticleError(source_path, "the file holds NUL bytes: binary, not an article", line)
     try:
@@ -78,11 +113,29 @@ def detect_format(path: Path, text: str) -> ArticleFormat:
     return "flattened"
 
 
-def parse_article_file(path: Path, raw_dir: Path) -> Article:
+def parse_article_file(
+    path: Path, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Article:
     """Read and parse one file of the raw folder."""
-    source_path = path.relative_to(raw_dir).as_posix()
-    text, sha256 = read_article_text(path, source_path)
-    return parse_article_text(text, source_path, sha256, detect_format(path, text))
+    source_path = source_path_of(path, raw_dir)
+    text, sha256 = read_article_text(path, source_path, max_bytes, raw_dir)
+    text, replaced = replace_control_characters(text)
+    article = parse_article_text(text, source_path, sha256, detect_format(path, text))
+    article.control_characters_replaced = replaced
+    return article
+
+
+def replace_control_characters(text: str) -> tuple[str, int]:
+    """NUL and other control characters become U+FFFD, counted: mwparserfromhell's tokenizer
+    cuts the text at a NUL, and a value holding one is then rejected with a visible reason."""
+    replaced = 0
+
+    def count(_: re.Match[str]) -> str:
+        nonlocal replaced
+        replaced += 1
+        return "\ufffd"
+
+    return _CONTROL_CHARACTERS.sub(count, text), replaced
 
 
 def parse_article_text(

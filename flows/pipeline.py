@@ -1,134 +1,76 @@
-"""The pipeline: the pure `transform_*` functions, and the Prefect flow that runs them as tasks.
+"""The Prefect flow: list the articles, transform them in parallel batches, validate, load.
 
-The flow reads as the story of a run: list the articles, transform them (parse, extract, normalize),
-validate the batch, load it. Each task is a thin wrapper around a function that can be called
-without Prefect (`wikipoll validate` does exactly that). One article that cannot be read or that
-trips a bug is reported with the reason and kept aside; it never stops the others.
+The flow reads as the story of a run, and each task is a thin wrapper around a function that
+works without Prefect (`wikipoll validate` calls them directly). Articles are transformed in
+batches, one Prefect task per batch (a task costs milliseconds of orchestration, an article
+often less), each batch in a worker process that stops an article running over its time budget;
+the batches run in parallel on Prefect's thread pool (each thread only supervises its worker
+process) or on a Dask cluster. A single writer then loads everything in one transaction. One
+article that cannot be read, runs over its budget or trips a bug is reported with the reason and
+kept aside; it never stops the others.
 """
 
 # No `from __future__ import annotations` here: Prefect builds the flow's parameter model from
 # these annotations when a deployment loads the flow, and string annotations fail there.
-import traceback
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.load import LoadSummary, load_batch
-from flows.normalize import NormalizedArticle, normalize_article
-from flows.parse import ArticleError, find_article_files, parse_article_file
+from flows.parse import DEFAULT_MAX_FILE_BYTES, ArticleError, find_article_files
 from flows.progress import ArticleProgress
-from flows.validate import RunInfo, ValidatedBatch, validate_batch
+from flows.summary import article_summaries, validation_markdown
+from flows.transform import (
+    DEFAULT_PARSE_BUDGET_SECONDS,
+    TransformedBatch,
+    transform_isolated,
+    worker_count,
+)
+from flows.validate import RunInfo, ValidatedBatch, new_run, validate_batch
 
 DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_WAREHOUSE = Path("warehouse") / "wikipoll.duckdb"
+BATCHES_PER_WORKER = 4  # enough to even out articles of very different sizes
+MIN_BATCH_BYTES = 256 * 1024
+MAX_BATCH_BYTES = 32 * 1024**2
+MAX_BATCH_ARTICLES = 500
 
 
-@dataclass
-class TransformedBatch:
-    articles: list[NormalizedArticle] = field(default_factory=list)
-    refused: list[ArticleError] = field(default_factory=list)
+def plan_batches(paths: list[Path], workers: int) -> list[list[Path]]:
+    """Split the articles into batches of about equal bytes, a few per worker.
 
-
-def transform_file(path: Path, raw_dir: Path) -> NormalizedArticle | ArticleError:
-    """Parse, extract and normalize one file; an unreadable file or a crash becomes an error."""
-    source_path = path.relative_to(raw_dir).as_posix()
-    try:
-        return normalize_article(parse_article_file(path, raw_dir))
-    except ArticleError as error:
-        return error
-    except Exception as error:  # a bug must cost one article, not the run: report it loudly
-        where = traceback.extract_tb(error.__traceback__)[-1]
-        return ArticleError(
-            source_path,
-            f"wikipoll failed on this article ({type(error).__name__}: {error}, at "
-            f"{Path(where.filename).name}:{where.lineno}); please report it",
-            check_name="processing_error",
-        )
-
-
-def transform_files(
-    paths: list[Path], raw_dir: Path, progress: ArticleProgress | None = None
-) -> TransformedBatch:
-    batch = TransformedBatch()
+    The batch size comes from the corpus: its total size over the number of batches wanted,
+    kept between 256 KB and 32 MB and at most 500 articles, so a few large articles or many
+    small ones both keep every worker busy without paying a task per article.
+    """
+    sizes = []
     for path in paths:
-        outcome = transform_file(path, raw_dir)
-        if isinstance(outcome, ArticleError):
-            batch.refused.append(outcome)
-        else:
-            batch.articles.append(outcome)
-        if progress is not None:
-            rows = 0 if isinstance(outcome, ArticleError) else outcome.row_count()
-            progress.advance(rows)
-    return batch
-
-
-def new_run(run_id: str | None = None, run_date: date | None = None) -> RunInfo:
-    started_at = datetime.now(UTC).replace(tzinfo=None)
-    return RunInfo(
-        run_id=run_id or uuid.uuid4().hex,
-        started_at=started_at,
-        run_date=run_date or started_at.date(),
-    )
-
-
-def article_summaries(validated: ValidatedBatch) -> pd.DataFrame:
-    """Per article: polls, events, rejected, repaired, skipped, warnings and tables by kind."""
-    frames = validated.frames
-    summary = frames["articles"][["article_id", "title"]].set_index("article_id")
-    for refused in validated.refused_files:
-        summary.loc[refused.source_path, "title"] = f"(not read: {refused.reason})"
-    counts = {
-        "polls": frames["polls"].groupby("article_id").size(),
-        "events": frames["events"].groupby("article_id").size(),
-        "rejected": frames["rejected_rows"].groupby("article_id").size(),
-        "repaired": frames["polls"][frames["polls"]["repair"].notna()].groupby("article_id").size(),
-        "skipped": frames["skipped_rows"].groupby("article_id").size(),
-        "warnings": frames["quality_warnings"].groupby("article_id").size(),
-    }
-    for name, series in counts.items():
-        summary[name] = series.reindex(summary.index).fillna(0).astype(int)
-    tables = frames["article_tables"].pivot_table(
-        index="article_id", columns="kind", values="table_index", aggfunc="count"
-    )
-    for kind in ("poll", "timeline", "other"):
-        column = tables[kind] if kind in tables else pd.Series(dtype=int)
-        summary[f"{kind}_tables"] = column.reindex(summary.index).fillna(0).astype(int)
-    return summary.reset_index()
-
-
-def validation_markdown(validated: ValidatedBatch, limit: int = 200) -> str:
-    """A Markdown summary of the rejected rows and warnings, grouped by check."""
-    frames = validated.frames
-    lines = ["# wikipoll validation", ""]
-    for title, frame, message in (
-        ("Rejected rows (errors)", frames["rejected_rows"], "reason"),
-        ("Quality warnings", frames["quality_warnings"], "detail"),
-    ):
-        lines.append(f"## {title}: {len(frame)}")
-        if frame.empty:
-            lines += ["", "None.", ""]
-            continue
-        counts = frame.groupby("check_name").size().sort_values(ascending=False)
-        lines += ["", "| check | rows |", "|---|---|"]
-        lines += [f"| `{check}` | {count} |" for check, count in counts.items()]
-        lines += ["", "| file:line | table.row | check | reason |", "|---|---|---|---|"]
-        for row in frame.head(limit).itertuples(index=False):
-            where = f"{row.source_path}:{row.source_line}" if pd.notna(row.source_line) else (
-                row.source_path)  # fmt: skip
-            place = f"{row.table_index}.{row.row_index}" if pd.notna(row.table_index) else ""
-            text = str(getattr(row, message)).replace("|", "\\|")
-            lines.append(f"| {where} | {place} | `{row.check_name}` | {text} |")
-        if len(frame) > limit:
-            lines.append(f"| … | | | {len(frame) - limit} more |")
-        lines.append("")
-    return "\n".join(lines)
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:  # a dangling link: the worker reports it
+            sizes.append(0)
+    target = total = sum(sizes)
+    if paths:
+        target = min(max(total / (workers * BATCHES_PER_WORKER), MIN_BATCH_BYTES), MAX_BATCH_BYTES)
+    batches: list[list[Path]] = []
+    current: list[Path] = []
+    current_bytes = 0
+    for path, size in zip(paths, sizes, strict=True):
+        if current and (current_bytes + size > target or len(current) >= MAX_BATCH_ARTICLES):
+            batches.append(current)
+            current, current_bytes = [], 0
+        current.append(path)
+        current_bytes += size
+    if current:
+        batches.append(current)
+    return batches
 
 
 # --- Prefect tasks: thin wrappers -----------------------------------------------------------------
@@ -141,10 +83,15 @@ def list_articles(raw_dir: Path) -> list[Path]:
     return find_article_files(raw_dir)
 
 
-@task(name="transform articles", cache_policy=NO_CACHE)
-def transform_task(paths: list[Path], raw_dir: Path) -> TransformedBatch:
-    with ArticleProgress(len(paths), get_run_logger()) as progress:
-        return transform_files(paths, raw_dir, progress)
+@task(name="transform batch", cache_policy=NO_CACHE)
+def transform_batch(
+    paths: list[Path],
+    raw_dir: Path,
+    budget_seconds: float,
+    max_bytes: int,
+    progress: ArticleProgress | None = None,
+) -> TransformedBatch:
+    return transform_isolated(paths, raw_dir, budget_seconds, progress, max_bytes)
 
 
 @task(name="publish artifacts", cache_policy=NO_CACHE)
@@ -181,19 +128,32 @@ class RunReport:
     refused: list[ArticleError]
 
 
-@flow(name="wikipoll", log_prints=False)
+@flow(
+    name="wikipoll", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=worker_count())
+)
 def wikipoll_flow(
     raw_dir: str = str(DEFAULT_RAW_DIR),
     warehouse: str = str(DEFAULT_WAREHOUSE),
     run_date: date | None = None,
+    parse_budget_seconds: float = DEFAULT_PARSE_BUDGET_SECONDS,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    workers: int | None = None,
 ) -> RunReport:
     """Load every article of `raw_dir` into the DuckDB file `warehouse`."""
     logger = get_run_logger()
     raw, warehouse_path = Path(raw_dir), Path(warehouse)
     run = new_run(run_id=str(flow_run.id) if flow_run.id else None, run_date=run_date)
     paths = list_articles(raw)
-    logger.info("%d article files in %s", len(paths), raw)
-    transformed = transform_task(paths, raw)
+    batches = plan_batches(paths, workers or worker_count())
+    logger.info("%d article files in %s, in %d batches", len(paths), raw, len(batches))
+    transformed = TransformedBatch()
+    with ArticleProgress(len(paths), logger) as progress:
+        futures = transform_batch.map(
+            batches, unmapped(raw), unmapped(parse_budget_seconds), unmapped(max_file_bytes),
+            unmapped(progress),
+        )  # fmt: skip
+        for future in futures:
+            transformed.extend(future.result())
     for refused in transformed.refused:
         logger.warning("%s", refused)
     validated = validate_task(transformed, run)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from types import TracebackType
 
@@ -37,6 +38,7 @@ class ArticleProgress:
         self.last_log = self.started
         self._bar: Progress | None = None
         self._task = None
+        self._lock = threading.Lock()  # batches report from several threads
 
     def __enter__(self) -> ArticleProgress:
         if self.interactive and self.total > 1:
@@ -50,6 +52,10 @@ class ArticleProgress:
         return self
 
     def advance(self, rows: int) -> None:
+        with self._lock:
+            self._advance(rows)
+
+    def _advance(self, rows: int) -> None:
         self.done += 1
         self.rows += rows
         now = time.monotonic()

@@ -13,8 +13,9 @@ check's declaration.
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -40,8 +41,17 @@ from schemas.warehouse import (
 @dataclass(frozen=True)
 class RunInfo:
     run_id: str
-    started_at: datetime
-    run_date: date
+    started_at: datetime  # UTC, naive: DuckDB TIMESTAMP
+    run_date: date  # dates are checked against this day
+
+
+def new_run(run_id: str | None = None, run_date: date | None = None) -> RunInfo:
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    return RunInfo(
+        run_id=run_id or uuid.uuid4().hex,
+        started_at=started_at,
+        run_date=run_date or started_at.date(),
+    )
 
 
 @dataclass
@@ -272,7 +282,7 @@ def _article_record(normalized: NormalizedArticle, run: RunInfo) -> Record:
         "source_path": article.source_path,
         "content_sha256": article.content_sha256,
         "format": article.format,
-        "tables_found": len(article.tables),
+        "tables_found": len(normalized.tables),
         "unknown_templates": unknown,
         "loaded_at": pd.Timestamp(run.started_at),
         "run_id": run.run_id,

@@ -14,7 +14,7 @@ from flows.cli import app
 from flows.dates import MONTH_NAMES
 from flows.normalize import normalize_article
 from flows.parse import find_article_files, parse_article_file, parse_article_text
-from flows.pipeline import transform_files
+from flows.transform import transform_files
 from flows.validate import validate_batch
 from tests.conftest import CORPUS, FIXTURES, RUN, SAMPLE, normalize_file
 

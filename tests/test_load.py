@@ -13,8 +13,7 @@ import pytest
 
 from flows.load import WarehouseError, connect, load_batch
 from flows.parse import ArticleError
-from flows.pipeline import new_run
-from flows.validate import validate_batch
+from flows.validate import new_run, validate_batch
 from tests.conftest import RUN, SAMPLE, normalize_file
 
 

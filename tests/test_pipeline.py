@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.load import load_batch
 from flows.parse import find_article_files
-from flows.pipeline import new_run, transform_files
-from flows.validate import validate_batch
+from flows.transform import transform_files
+from flows.validate import new_run, validate_batch
 from tests.conftest import ARTICLES, RUN, SAMPLE
 
 
@@ -61,7 +61,7 @@ def test_bad_files_are_reported_and_the_rest_still_loads(raw_dir, tmp_path):
 
 def test_a_crash_on_one_article_is_kept_aside_with_the_reason(raw_dir, monkeypatch):
     # A real bug would crash somewhere inside normalize; make one happen for one article only.
-    import flows.pipeline as pipeline
+    import flows.transform as pipeline
 
     original = pipeline.normalize_article
 

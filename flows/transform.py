@@ -1,0 +1,199 @@
+"""Stages 1–3 for a set of files: parse, extract and normalize each, one article at a time.
+
+`transform_files` does it in this process. `transform_isolated` does it in a worker process that
+is stopped when one article runs over its time budget: mwparserfromhell is super-linear on some
+broken markup (64 KB of unclosed `{{a|b ` takes 30 s, 1 MB would take hours), a thread cannot be
+stopped, and one broken article must never stall a scheduled run. The article that ran over is
+reported as not parsed, with the reason, and a fresh worker goes on with the rest.
+
+Nothing here imports Prefect, pandas or DuckDB, so a worker starts fast.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Protocol
+
+from flows.normalize import NormalizedArticle, normalize_article
+from flows.parse import DEFAULT_MAX_FILE_BYTES, ArticleError, parse_article_file
+
+DEFAULT_PARSE_BUDGET_SECONDS = 5.0
+DEFAULT_WORKER_MEMORY_BYTES = 4 * 1024**3
+
+
+class Progress(Protocol):
+    def advance(self, rows: int) -> None: ...
+
+
+@dataclass
+class TransformedBatch:
+    articles: list[NormalizedArticle] = field(default_factory=list)
+    refused: list[ArticleError] = field(default_factory=list)
+
+    def add(self, outcome: NormalizedArticle | ArticleError) -> None:
+        if isinstance(outcome, ArticleError):
+            self.refused.append(outcome)
+        else:
+            self.articles.append(outcome)
+
+    def extend(self, other: TransformedBatch) -> None:
+        self.articles += other.articles
+        self.refused += other.refused
+
+
+def transform_file(
+    path: Path, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> NormalizedArticle | ArticleError:
+    """Parse, extract and normalize one file; an unreadable file or a crash becomes an error."""
+    source_path = path.relative_to(raw_dir).as_posix()
+    try:
+        normalized = normalize_article(parse_article_file(path, raw_dir, max_bytes=max_bytes))
+    except ArticleError as error:
+        return error
+    except Exception as error:  # a bug must cost one article, not the run: report it loudly
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        return ArticleError(
+            source_path,
+            f"wikipoll failed on this article ({type(error).__name__}: {error}, at "
+            f"{Path(where.filename).name}:{where.lineno}); please report it",
+            check_name="processing_error",
+        )
+    # The parsed cells are no longer needed once normalized; dropping them keeps what crosses
+    # process boundaries (and what a run holds in memory) to the records themselves.
+    normalized.article.tables = []
+    return normalized
+
+
+def _outcome_rows(outcome: NormalizedArticle | ArticleError) -> int:
+    return 0 if isinstance(outcome, ArticleError) else outcome.row_count()
+
+
+def transform_files(
+    paths: list[Path],
+    raw_dir: Path,
+    progress: Progress | None = None,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> TransformedBatch:
+    """Transform files in this process (no time budget: for tests and trusted input)."""
+    batch = TransformedBatch()
+    for path in paths:
+        outcome = transform_file(path, raw_dir, max_bytes)
+        batch.add(outcome)
+        if progress is not None:
+            progress.advance(_outcome_rows(outcome))
+    return batch
+
+
+# --- in a worker process, under a time budget ----------------------------------------------------
+
+
+def _worker(connection: Connection, raw_dir: str, max_bytes: int, memory_bytes: int) -> None:
+    """The worker's loop: a path in, an outcome out, until it is sent None."""
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        path = connection.recv()
+        if path is None:
+            return
+        try:
+            outcome = transform_file(Path(path), Path(raw_dir), max_bytes)
+        except MemoryError:
+            outcome = ArticleError(
+                Path(path).relative_to(raw_dir).as_posix(),
+                f"not parsed: it needed more than the worker's {memory_bytes // 1024**2} MB",
+                check_name="parse_memory",
+            )
+        connection.send(outcome)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork is unsafe in a process that runs threads (Prefect does); a fork server forks workers
+    # from a clean process that has already imported this module, so they start in milliseconds.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["flows.transform"])
+    return context
+
+
+class _Worker:
+    def __init__(self, raw_dir: Path, max_bytes: int, memory_bytes: int):
+        context = _context()
+        self.connection, child_end = context.Pipe()
+        self.process = context.Process(
+            target=_worker, args=(child_end, str(raw_dir), max_bytes, memory_bytes), daemon=True
+        )
+        self.process.start()
+        child_end.close()
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.connection.send(None)
+            except OSError:
+                self.process.kill()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
+
+
+def transform_isolated(
+    paths: list[Path],
+    raw_dir: Path,
+    budget_seconds: float = DEFAULT_PARSE_BUDGET_SECONDS,
+    progress: Progress | None = None,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    memory_bytes: int = DEFAULT_WORKER_MEMORY_BYTES,
+) -> TransformedBatch:
+    """Transform files in a worker process; an article over `budget_seconds` is stopped."""
+    batch = TransformedBatch()
+    worker: _Worker | None = None
+    try:
+        for path in paths:
+            if worker is None:
+                worker = _Worker(raw_dir, max_bytes, memory_bytes)
+            source_path = path.relative_to(raw_dir).as_posix()
+            worker.connection.send(str(path))
+            outcome: NormalizedArticle | ArticleError
+            if worker.connection.poll(budget_seconds):
+                try:
+                    outcome = worker.connection.recv()
+                except EOFError:  # the worker died: out of memory, a crash in C code
+                    code = worker.process.exitcode
+                    worker.stop(kill=True)
+                    worker = None
+                    outcome = ArticleError(
+                        source_path,
+                        f"not parsed: the worker parsing it stopped (exit code {code})",
+                        check_name="parse_crashed",
+                    )
+            else:
+                worker.stop(kill=True)
+                worker = None
+                outcome = ArticleError(
+                    source_path,
+                    f"not parsed: parsing took longer than the {budget_seconds:g} s budget "
+                    "(broken markup such as unclosed templates makes the parser slow); "
+                    "the run went on without it",
+                    check_name="parse_timeout",
+                )
+            batch.add(outcome)
+            if progress is not None:
+                progress.advance(_outcome_rows(outcome))
+    finally:
+        if worker is not None:
+            worker.stop()
+    return batch
+
+
+def worker_count() -> int:
+    """Parallel workers for this machine: one per core the process may use."""
+    return max(1, len(os.sched_getaffinity(0)))
