@@ -2,20 +2,29 @@
 
 Each model is used three ways: `flows.validate` validates the frames against it before anything is
 loaded, `flows.load` creates the DuckDB tables from its columns and types, and `wikipoll contract`
-and the README's data dictionary come from its field descriptions.
+(`flows.contract`) writes it out as YAML/JSON data contracts and the data dictionary.
 
 Checks carry their severity and, in `statistics["shows"]`, the columns whose values explain a failure: a check with `raise_warning=True` is a *warning* (the row loads and
 the check is recorded in `quality_warnings`), any other check is an *error* (the row goes to
 `rejected_rows` with the check name and its description as the reason). Row-level checks that need
 more than the loaded columns (the run date, the first poll of a duplicate) live on the `*Candidate` models, which
 add those staging columns.
+
+Every custom check is a registered pandera check method (registered when this module is imported),
+never an inline `@dataframe_check`: pandera serializes only registered checks, and would drop any
+other from the contract with no more than a warning. A check's parameters (`shows`, tolerances) are
+its statistics, so they are written into the contract too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.engines.pandas_engine import Date
+from pandera.extensions import register_check_method
 from pandera.typing import Series
 
 SHARE_SUM_TOLERANCE = 1.0
@@ -25,6 +34,97 @@ DATE_PRECISIONS = ["day", "month", "year"]
 
 def _text(description: str, nullable: bool = False, **kwargs) -> object:
     return pa.Field(description=description, nullable=nullable, **kwargs)
+
+
+def _row_check_method(*parameters: str) -> Callable[[Callable], Callable]:
+    """Register a frame-level check with `shows` and `parameters` as its statistics.
+
+    A re-import of this module (a reload) registers the same names again; pandera refuses a name it
+    already has, so the earlier registration is replaced.
+    """
+
+    def register(check_fn: Callable) -> Callable:
+        pa.Check.REGISTERED_CUSTOM_CHECKS.pop(check_fn.__name__, None)
+        return register_check_method(
+            check_fn, statistics=["shows", *parameters], supported_types=pd.DataFrame
+        )
+
+    return register
+
+
+def _row_check(
+    name: str, description: str, shows: list[str], warning: bool = False, **parameters: Any
+) -> dict[str, Any]:
+    """A registered check as a model's `Config` declares it: its statistics and its options.
+
+    `error` is the name because pandera reports a failing check by its `error` when it has one, and
+    a registered check with statistics would otherwise be reported as `name(shows=[...])`, in the
+    schema and again after a YAML round trip; `flows.validate` looks checks up by name.
+    """
+    return {
+        "shows": shows,
+        **parameters,
+        "description": description,
+        "raise_warning": warning,
+        "error": name,
+    }
+
+
+# The row-level checks. Each takes the frame, returns a boolean Series (True where the row passes),
+# and is named after the check it implements. `shows` is not read by the check: it names the
+# columns `flows.validate` reports a failure with.
+
+
+@_row_check_method()
+def pollster_present(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
+    return df["pollster"].notna() & (df["pollster"].astype("string").str.strip() != "")
+
+
+@_row_check_method("tolerance")
+def shares_sum_at_most_101(df: pd.DataFrame, *, shows: list[str], tolerance: float) -> pd.Series:
+    return ~(df["answers_total"] > 100 + tolerance).fillna(False)
+
+
+@_row_check_method()
+def start_not_after_end(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
+    return df["fieldwork_start"] <= df["fieldwork_end"]
+
+
+@_row_check_method()
+def not_after_run_date(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
+    # A month or year precision date may end after today while it began before: only a
+    # start after the run date, or a day-precise end after it, is impossible.
+    day_precise = df["date_precision"] == "day"
+    return (df["fieldwork_start"] <= df["run_date"]) & ~(
+        day_precise & (df["fieldwork_end"] > df["run_date"])
+    )
+
+
+@_row_check_method()
+def duplicate_poll(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
+    return df["duplicate_of"] == df["poll_id"]
+
+
+@_row_check_method("tolerance")
+def shares_sum_below_99(df: pd.DataFrame, *, shows: list[str], tolerance: float) -> pd.Series:
+    short = df["answers_complete"] & (df["answers_total"] < 100 - tolerance)
+    return ~short.fillna(False)
+
+
+@_row_check_method("tolerance")
+def lead_mismatch(df: pd.DataFrame, *, shows: list[str], tolerance: float) -> pd.Series:
+    off = (df["lead"] - df["substantive_gap"]).abs() > tolerance
+    return ~off.fillna(False)
+
+
+@_row_check_method()
+def sample_size_missing(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
+    return df["sample_size"].notna()
+
+
+@_row_check_method()
+def share_in_range(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
+    return df["share"].between(0, 100)
 
 
 class Lineage(pa.DataFrameModel):
@@ -196,91 +296,54 @@ class PollCandidate(Poll):
         description="The poll_id of the first poll of the article with the same pollster, client, dates, sample and answers; its own id when it is the first."
     )
 
-    @pa.dataframe_check(
-        name="pollster_present",
-        statistics={"shows": ["pollster"]},
-        description="the poll names no pollster",
-    )
-    @classmethod
-    def pollster_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["pollster"].notna() & (df["pollster"].astype("string").str.strip() != "")
-
-    @pa.dataframe_check(
-        name="shares_sum_at_most_101",
-        statistics={"shows": ["answers_total"]},
-        description="the answer shares sum to more than 100 + 1, impossible for exclusive answers",
-    )
-    @classmethod
-    def shares_not_over(cls, df: pd.DataFrame) -> pd.Series:
-        return ~(df["answers_total"] > 100 + SHARE_SUM_TOLERANCE).fillna(False)
-
-    @pa.dataframe_check(
-        name="start_not_after_end",
-        statistics={"shows": ["fieldwork_start", "fieldwork_end"]},
-        description="fieldwork starts after it ends",
-    )
-    @classmethod
-    def start_before_end(cls, df: pd.DataFrame) -> pd.Series:
-        return df["fieldwork_start"] <= df["fieldwork_end"]
-
-    @pa.dataframe_check(
-        name="not_after_run_date",
-        statistics={"shows": ["fieldwork_start", "fieldwork_end", "run_date"]},
-        description="the fieldwork date is after the run date",
-    )
-    @classmethod
-    def not_in_future(cls, df: pd.DataFrame) -> pd.Series:
-        # A month or year precision date may end after today while it began before: only a
-        # start after the run date, or a day-precise end after it, is impossible.
-        day_precise = df["date_precision"] == "day"
-        return (df["fieldwork_start"] <= df["run_date"]) & ~(
-            day_precise & (df["fieldwork_end"] > df["run_date"])
-        )
-
-    @pa.dataframe_check(
-        name="duplicate_poll",
-        statistics={"shows": ["duplicate_of"]},
-        description="the same poll (pollster, client, dates, sample and answers) appears earlier in the article",
-    )
-    @classmethod
-    def not_duplicate(cls, df: pd.DataFrame) -> pd.Series:
-        return df["duplicate_of"] == df["poll_id"]
-
-    @pa.dataframe_check(
-        name="shares_sum_below_99",
-        statistics={"shows": ["answers_total"]},
-        raise_warning=True,
-        description="the table lists every answer and each has a share, but they sum to less than 100 − 1",
-    )
-    @classmethod
-    def shares_not_under(cls, df: pd.DataFrame) -> pd.Series:
-        short = df["answers_complete"] & (df["answers_total"] < 100 - SHARE_SUM_TOLERANCE)
-        return ~short.fillna(False)
-
-    @pa.dataframe_check(
-        name="lead_mismatch",
-        statistics={"shows": ["lead", "substantive_gap"]},
-        raise_warning=True,
-        description="the stated lead differs by more than 0.15 from the gap between the two highest substantive answers",
-    )
-    @classmethod
-    def lead_agrees(cls, df: pd.DataFrame) -> pd.Series:
-        off = (df["lead"] - df["substantive_gap"]).abs() > LEAD_TOLERANCE
-        return ~off.fillna(False)
-
-    @pa.dataframe_check(
-        name="sample_size_missing",
-        statistics={"shows": ["sample_size"]},
-        raise_warning=True,
-        description="the poll gives no sample size",
-    )
-    @classmethod
-    def has_sample_size(cls, df: pd.DataFrame) -> pd.Series:
-        return df["sample_size"].notna()
-
     class Config:
         coerce = True
         name = "poll_candidates"
+        # The row checks (registered above), in the order their failures are reported.
+        pollster_present = _row_check(
+            "pollster_present", "the poll names no pollster", shows=["pollster"]
+        )
+        shares_sum_at_most_101 = _row_check(
+            "shares_sum_at_most_101",
+            "the answer shares sum to more than 100 + 1, impossible for exclusive answers",
+            shows=["answers_total"],
+            tolerance=SHARE_SUM_TOLERANCE,
+        )
+        start_not_after_end = _row_check(
+            "start_not_after_end",
+            "fieldwork starts after it ends",
+            shows=["fieldwork_start", "fieldwork_end"],
+        )
+        not_after_run_date = _row_check(
+            "not_after_run_date",
+            "the fieldwork date is after the run date",
+            shows=["fieldwork_start", "fieldwork_end", "run_date"],
+        )
+        duplicate_poll = _row_check(
+            "duplicate_poll",
+            "the same poll (pollster, client, dates, sample and answers) appears earlier in the article",
+            shows=["duplicate_of"],
+        )
+        shares_sum_below_99 = _row_check(
+            "shares_sum_below_99",
+            "the table lists every answer and each has a share, but they sum to less than 100 − 1",
+            shows=["answers_total"],
+            warning=True,
+            tolerance=SHARE_SUM_TOLERANCE,
+        )
+        lead_mismatch = _row_check(
+            "lead_mismatch",
+            "the stated lead differs by more than 0.15 from the gap between the two highest substantive answers",
+            shows=["lead", "substantive_gap"],
+            warning=True,
+            tolerance=LEAD_TOLERANCE,
+        )
+        sample_size_missing = _row_check(
+            "sample_size_missing",
+            "the poll gives no sample size",
+            shows=["sample_size"],
+            warning=True,
+        )
 
 
 class PollResult(pa.DataFrameModel):
@@ -307,18 +370,12 @@ class PollResult(pa.DataFrameModel):
         description="'source', or 'rowspan'/'colspan' when the value was copied by a span.",
     )
 
-    @pa.dataframe_check(
-        name="share_in_range",
-        statistics={"shows": ["option", "share"]},
-        description="a share is outside 0–100",
-    )
-    @classmethod
-    def share_in_range(cls, df: pd.DataFrame) -> pd.Series:
-        return df["share"].between(0, 100)
-
     class Config:
         coerce = True
         name = "poll_results"
+        share_in_range = _row_check(
+            "share_in_range", "a share is outside 0–100", shows=["option", "share"]
+        )
 
 
 class Event(Lineage):
