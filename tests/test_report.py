@@ -1,0 +1,438 @@
+"""Report: a real warehouse built from the test articles, rendered, then read as HTML and in Chromium."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.load import WarehouseError, load_batch
+from flows.parse import ArticleError
+from flows.report import write_report
+from flows.validate import validate_batch
+from tests.conftest import ARTICLES, RUN, SAMPLE, normalize_file
+
+FINLAND = ARTICLES / "finland_nato_relations.txt"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+# Hostile text in every place a value can come from: the title, a pollster, a client, an event,
+# and a rejected row's raw text. `&lt;` is how wikitext writes a literal `<` the parser keeps.
+HOSTILE = """= &lt;script&gt;alert('title')&lt;/script&gt; '); DROP TABLE polls; -- =
+
+==Polls==
+| Dates conducted | Pollster | Client | Sample size | Support | Opposed | Neutral | Lead |
+| March 2022 | &lt;script&gt;alert(1)&lt;/script&gt; | '); DROP TABLE polls; -- | 1000 | 10% | 80% | 10% | 70% |
+| 7 March 2022 | &lt;img src=x onerror=alert(2)&gt; | | | | | | |
+| May 2022 | P | x | 1000 | 1,5% | 80% | 10% | 70% <script>alert(3)</script> |
+"""
+
+
+# --- building a warehouse, reading the page ----------------------------------------------------
+
+
+def build_warehouse(path: Path, *articles: Path, refused=()) -> Path:
+    """Load articles as the flow does: one run validates and loads them."""
+    load_batch(
+        path,
+        validate_batch([normalize_file(a) for a in articles], RUN, list(refused)),
+        RUN,
+        raw_dir="raw",
+    )
+    return path
+
+
+def write_article(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Node | str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def all(self, tag: str | None = None, cls: str | None = None) -> list[Node]:
+        found = []
+        for child in self.children:
+            if isinstance(child, Node):
+                if (tag is None or child.tag == tag) and (cls is None or cls in child.classes()):
+                    found.append(child)
+                found += child.all(tag, cls)
+        return found
+
+    def one(self, tag: str | None = None, cls: str | None = None) -> Node:
+        (node,) = self.all(tag, cls)
+        return node
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+class TreeBuilder(HTMLParser):
+    """A plain element tree from html.parser; character references come back decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+
+def parse(page: str) -> Node:
+    builder = TreeBuilder()
+    builder.feed(page)
+    builder.close()
+    return builder.root
+
+
+def render(warehouse: Path, tmp_path: Path) -> tuple[str, Node]:
+    out = write_report(warehouse, tmp_path / "out" / "report.html")
+    page = out.read_text(encoding="utf-8")
+    return page, parse(page)
+
+
+def sections(doc: Node) -> dict[str, Node]:
+    return {s.one("h2").text(): s for s in doc.all("section", "article")}
+
+
+def query(warehouse: Path, sql: str):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def test_sample_report_has_one_chart_the_polls_and_the_events(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
+    _, doc = render(warehouse, tmp_path)
+    (serbia,) = sections(doc).values()
+    assert serbia.one("h2").text() == "Serbia–NATO relations"
+    chart = serbia.one("svg", "chart")
+    assert len(chart.all("g", "point")) == 27  # 9 polls × 3 answers
+    series = {p.attrs["data-option"] for p in chart.all("g", "point")}
+    assert series == {"Support", "Opposed", "Neutral or"}
+    legend = [li.text() for li in serbia.one("ul", "legend").all("li")]
+    assert legend == ["Support", "Opposed", "Neutral or"]
+    years = [t.text() for t in chart.one("g", "axis").all("text")]
+    assert years == [str(y) for y in range(2006, 2025, 2)]  # 2006–2025, every other year
+    assert [t.text() for t in chart.one("g", "grid").all("text")] == [
+        "0%", "25%", "50%", "75%", "100%",
+    ]  # fmt: skip
+
+    events = chart.all("g", "event")
+    labels = {e.one("text").text() for e in events}
+    assert labels == {
+        "Partnership for Peace", "Russia invades Georgia", "Russia annexes Crimea",
+        "Russia invades Ukraine", "Finland acceedes to NATO", "Sweden acceedes to NATO",
+    }  # fmt: skip
+    for event in events:
+        line = event.one("line")
+        assert line.attrs["x1"] == line.attrs["x2"]  # vertical, dashed by the stylesheet
+    ukraine = next(e for e in events if e.one("text").text() == "Russia invades Ukraine")
+    assert ukraine.one("title").text().startswith("24 February 2022: Russia invades Ukraine")
+
+    rows = serbia.one("table", "polls").one("tbody").all("tr")
+    assert len(rows) == 9
+    first = [td.text() for td in rows[0].all("td")]
+    assert first[:8] == ["February 2024", "NSPM", "–", "1,000", "7.6%", "84.6%", "7.8%", "77"]
+    assert first[8] == "realigned: 7 cells for 8 columns, read with 'Client' missing"
+    assert not serbia.all("table", "rejected") and "No rows rejected." in serbia.text()
+
+
+def test_the_header_names_the_latest_run_and_its_counts(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
+    _, doc = render(warehouse, tmp_path)
+    header = doc.one("header")
+    assert "test-run" in header.one("p", "run").text()
+    stats = {li.text().split(" ", 1)[1]: li.one("b").text() for li in header.all("li", "stat")}
+    assert stats == {
+        "articles": "1", "polls": "9", "events": "6", "rejected": "0", "warnings": "0",
+        "repaired": "6", "skipped": "0", "files refused": "0",
+    }  # fmt: skip
+    finished = query(warehouse, "SELECT finished_at FROM load_runs")[0][0]
+    assert f"{finished:%Y-%m-%d %H:%M:%S}" in header.text()
+
+
+def test_each_poll_row_links_back_to_its_source_line(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE, FINLAND)
+    _, doc = render(warehouse, tmp_path)
+    ids = [node.attrs["id"] for node in doc.all() if "id" in node.attrs]
+    assert len(ids) == len(set(ids))
+    polls = query(warehouse, "SELECT poll_id, source_path, source_line FROM polls")
+    rows = {
+        tr.attrs["id"]: tr for tr in doc.all("tr") if tr.attrs.get("id", "").startswith("poll-")
+    }
+    assert len(rows) == len(polls) == 16
+    by_poll = {tr.one("td", "source").one("a", "permalink").text(): tr for tr in rows.values()}
+    for poll_id, source_path, source_line in polls:
+        source = by_poll[poll_id].one("td", "source")
+        assert f"{source_path}:{source_line}" in source.text()
+        assert source.one("a").attrs["href"] == "#" + by_poll[poll_id].attrs["id"]
+    # Every chart point and every warning links to a row that is on the page.
+    links = [a.attrs["href"] for a in doc.all("a") if a.attrs.get("href", "").startswith("#")]
+    assert links and all(href[1:] in ids for href in links)
+    for link in doc.all("a"):
+        for point in link.all("g", "point"):
+            assert link.attrs["href"] == "#" + by_poll[point.attrs["data-poll-id"]].attrs["id"]
+
+
+def test_points_sit_at_the_middle_of_the_fieldwork_with_a_bar_unless_day_precise(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb", FINLAND)
+    _, doc = render(warehouse, tmp_path)
+    chart = doc.one("svg", "chart")
+    precision = dict(query(warehouse, "SELECT poll_id, date_precision FROM polls"))
+    assert sorted(set(precision.values())) == ["day", "month", "year"]
+    points = chart.all("g", "point")
+    assert len(points) == query(warehouse, "SELECT count(*) FROM poll_results")[0][0] == 21
+    for point in points:
+        circle = point.one("circle")
+        kind = precision[point.attrs["data-poll-id"]]
+        spans = point.all("path", "span")
+        if kind == "day":
+            assert spans == [] and "dot" in circle.classes()
+        else:
+            # M x1 y-3 v6  M x1 y H x2  M x2 y-3 v6: a bar from start to end with end caps
+            x1 = float(re.match(r"M([\d.]+) ", spans[0].attrs["d"]).group(1))
+            x2 = float(re.search(r"H([\d.]+)", spans[0].attrs["d"]).group(1))
+            assert x1 < x2 and abs(float(circle.attrs["cx"]) - (x1 + x2) / 2) < 0.15
+            assert "ring" in circle.classes()
+    # The year poll "2021" spans the whole year; its middle is 2 July.
+    gallup = next(p for p in points if p.attrs["data-poll-id"].endswith("#1.5"))
+    tip = gallup.one("title").text()
+    assert "Gallup" in tip and "2021-01-01 – 2021-12-31, year" in tip
+    assert re.match(r"(Yes|No|Undecided): \d+%", tip)
+
+
+def test_rejected_rows_and_warnings_are_listed_with_their_reasons(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE, FINLAND)
+    _, doc = render(warehouse, tmp_path)
+    finland = sections(doc)["Finland–NATO relations"]
+    assert list(sections(doc)) == ["Finland–NATO relations", "Serbia–NATO relations"]
+    rejected = finland.one("table", "rejected").one("tbody").all("tr")
+    expected = query(
+        warehouse,
+        "SELECT source_path || ':' || source_line, check_name, reason, raw_text FROM rejected_rows "
+        "ORDER BY source_line",
+    )
+    assert len(rejected) == len(expected) == 8
+    shown = [tuple(td.text() for td in tr.all("td")) for tr in rejected]
+    for (where, check, reason, raw), cells in zip(expected, shown, strict=True):
+        assert cells[0] == where and cells[1] == check
+        assert cells[2].startswith(reason) and cells[3] == raw
+    assert shown[0][:2] == ("finland_nato_relations.txt:20", "unparseable_value")
+    assert "'84,6%' is not a percentage: use a decimal point" in shown[0][2]
+
+    warnings = finland.one("table", "warnings").one("tbody").all("tr")
+    assert [tr.all("td")[1].text() for tr in warnings] == [
+        "shares_sum_below_99", "lead_mismatch", "sample_size_missing",
+    ]  # fmt: skip
+    assert warnings[1].one("a").attrs["href"] == "#poll-finland_nato_relations.txt-1.15"
+    assert "sample_size is empty" in warnings[2].text()
+    assert "2 rows skipped" in finland.one("details").one("summary").text()
+
+
+def test_every_warehouse_value_is_escaped(tmp_path):
+    article = write_article(tmp_path / "raw", "hostile.txt", HOSTILE)
+    warehouse = build_warehouse(tmp_path / "w.duckdb", article)
+    assert query(warehouse, "SELECT pollster FROM polls") == [("<script>alert(1)</script>",)]
+    page, doc = render(warehouse, tmp_path)
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "&#x27;); DROP TABLE polls; --" in page
+    assert not re.search(r"<\s*(script|img|iframe)", page, re.IGNORECASE)
+    assert not doc.all("script") and not doc.all("img")
+    assert not [n for n in doc.all() if any(a.startswith("on") for a in n.attrs)]
+
+    (section,) = sections(doc).values()
+    assert section.one("h2").text() == "<script>alert('title')</script> '); DROP TABLE polls; --"
+    row = section.one("table", "polls").one("tbody").one("tr")
+    assert [td.text() for td in row.all("td")][1:3] == [
+        "<script>alert(1)</script>", "'); DROP TABLE polls; --",
+    ]  # fmt: skip
+    assert section.one("g", "event").one("text").text() == "<img src=x onerror=alert(2)>"
+    raw = section.one("table", "rejected").one("code", "raw").text()
+    assert raw.endswith("70% <script>alert(3)</script> |")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        pytest.param([], id="timeline-only"),
+        pytest.param(
+            ["| 7 March 2024 | Acme | | 1000 | 40% | 50% | 10% | 10% |"], id="one-day-poll"
+        ),
+        pytest.param(["| 2020 | Acme | | 1000 | 40% | 50% | 10% | 10% |"], id="one-year-poll"),
+        pytest.param(
+            [
+                "| March 2023 | Acme | | 1000 | 40% | 50% | 10% | 10% |",
+                "| March 2023 | Beta | | 900 | 45% | 45% | 10% | 0% |",
+            ],  # fmt: skip
+            id="all-month-same-month",
+        ),
+    ],
+)
+def test_degenerate_articles_render(tmp_path, rows):
+    header = (
+        "| Dates conducted | Pollster | Client | Sample size | Support | Opposed | Neutral | Lead |"
+    )
+    polls = "\n".join([header, *rows]) if rows else ""
+    text = f"= Tiny =\n\n==Polls==\n{polls}\n\n==Timeline==\n| Event | Date |\n| Treaty | 2023-06-01 |\n"
+    warehouse = build_warehouse(
+        tmp_path / "w.duckdb", write_article(tmp_path / "raw", "t.txt", text)
+    )
+    _, doc = render(warehouse, tmp_path)
+    (section,) = sections(doc).values()
+    chart = section.one("svg", "chart")
+    assert len(chart.all("g", "point")) == 3 * len(rows)
+    assert chart.one("g", "event").one("text").text() == "Treaty"
+    numbers = [float(v) for n in chart.all() for k, v in n.attrs.items() if k in ("cx", "x1", "x2")]
+    assert all(0 <= x <= 1000 for x in numbers)  # finite and inside the chart
+    if not rows:
+        assert "No polls loaded for this article." in section.text()
+
+
+def test_an_empty_or_unloaded_warehouse_renders(tmp_path):
+    fresh = tmp_path / "fresh.duckdb"
+    duckdb.connect(str(fresh)).close()
+    _, doc = render(fresh, tmp_path)
+    assert "No completed run" in doc.one("header").text() and not sections(doc)
+
+    refused = ArticleError("broken.txt", "not UTF-8 text (byte 0xe9 at offset 3)", line=1)
+    only_refused = build_warehouse(tmp_path / "refused.duckdb", refused=[refused])
+    _, doc = render(only_refused, tmp_path)
+    (section,) = sections(doc).values()
+    assert section.one("h2").text() == "broken.txt"
+    assert "No dated polls or events to chart." in section.text()
+    assert not section.all("svg", "chart")
+    assert section.one("table", "rejected").one("tbody").one("tr").all("td")[1].text() == (
+        "unreadable_file"
+    )
+
+
+def test_the_report_reads_without_writing_and_refuses_a_missing_file(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    out = write_report(warehouse, tmp_path / "report.html")
+    assert out == tmp_path / "report.html" and out.stat().st_size > 0
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "w.duckdb"]
+    with pytest.raises(WarehouseError, match="no such warehouse file"):
+        write_report(tmp_path / "missing.duckdb", tmp_path / "x.html")
+
+
+def test_the_page_needs_no_network(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
+    page, doc = render(warehouse, tmp_path)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page and "url(" not in page
+    csp = next(m for m in doc.all("meta") if m.attrs.get("http-equiv") == "Content-Security-Policy")
+    assert csp.attrs["content"].startswith("default-src 'none'")
+
+
+# --- in a browser ------------------------------------------------------------------------------
+
+
+def open_in_chromium(report: Path, screenshot: Path) -> dict:
+    """Load the page in headless system Chromium; return what it shows and what went wrong."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser test needs the system Chromium, so .ci/run must "
+            "`apt-get install -y chromium` (Debian's package; `playwright install` cannot download here)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+                ),
+            )
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+            page.on(
+                "request",
+                lambda r: (
+                    None
+                    if r.url.startswith(("file:", "data:"))
+                    else problems.append(f"request: {r.url}")
+                ),
+            )
+            page.goto(report.as_uri(), wait_until="load")
+            shown = page.evaluate(
+                """() => [...document.querySelectorAll('section.article')].map(s => ({
+                    title: s.querySelector('h2').textContent,
+                    charts: s.querySelectorAll('svg.chart').length,
+                    points: s.querySelectorAll('svg.chart .point').length,
+                    events: s.querySelectorAll('svg.chart .event').length,
+                    rows: s.querySelectorAll('table.polls tbody tr').length,
+                    pointWidth: (s.querySelector('svg.chart .point circle') || {getBoundingClientRect: () => ({width: 0})}).getBoundingClientRect().width,
+                }))"""
+            )
+            scripts = page.evaluate("document.querySelectorAll('script, img, iframe').length")
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    return {"articles": shown, "problems": problems, "scripts": scripts}
+
+
+@pytest.mark.browser
+def test_report_renders_in_chromium_without_errors(tmp_path):
+    hostile = write_article(tmp_path / "raw", "hostile.txt", HOSTILE)
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE, FINLAND, hostile)
+    report = write_report(warehouse, tmp_path / "report.html")
+    seen = open_in_chromium(report, tmp_path / "report.png")
+
+    assert seen["problems"] == [] and seen["scripts"] == 0
+    expected = dict(
+        query(
+            warehouse,
+            "SELECT a.title, count(r.poll_id) FROM articles a LEFT JOIN polls p USING (article_id) "
+            "LEFT JOIN poll_results r USING (poll_id) GROUP BY a.title",
+        )
+    )
+    shown = {a["title"]: a for a in seen["articles"]}
+    assert {title: a["points"] for title, a in shown.items()} == expected
+    assert all(a["charts"] == 1 for a in shown.values())
+    serbia = shown["Serbia–NATO relations"]
+    assert (serbia["points"], serbia["events"], serbia["rows"]) == (27, 6, 9)
+    assert serbia["pointWidth"] > 4  # drawn at a visible size, not collapsed by the layout
+    assert (tmp_path / "report.png").stat().st_size > 10_000  # kept in tmp_path to look at
