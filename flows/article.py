@@ -76,3 +76,10 @@ class Article:
     tables: list[SourceTable] = field(default_factory=list)
     unknown_templates: dict[str, int] = field(default_factory=dict)  # name -> times seen
     control_characters_replaced: int = 0  # NULs and other controls read as U+FFFD
+    # Where the text came from: the file's size and mtime (for unchanged-file skips), or the
+    # wiki page and revision (for dump pages and fetched articles).
+    file_size: int | None = None
+    file_mtime_ns: int | None = None
+    page_id: int | None = None
+    revision_id: int | None = None
+    revision_timestamp: str | None = None

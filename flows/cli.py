@@ -84,6 +84,21 @@ def run(
     parse_budget: BudgetOption = 5.0,
     max_file_mb: MaxFileOption = 20.0,
     workers: WorkersOption = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Reload every article, changed or not.")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Remove articles whose files are gone (never by default)."),
+    ] = False,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Run the batches on a Dask cluster: its scheduler address "
+            "(tcp://host:8786), or 'local' for a cluster on this machine.",
+        ),
+    ] = None,
 ) -> None:
     """Run the Prefect flow: parse, extract, normalize, validate and load every article."""
     _article_files(raw)
@@ -93,11 +108,14 @@ def run(
     from flows.pipeline import wikipoll_flow
 
     try:
-        report = wikipoll_flow(
+        flow_to_run = wikipoll_flow
+        if dask:
+            flow_to_run = wikipoll_flow.with_options(task_runner=dask_task_runner(dask, workers))
+        report = flow_to_run(
             raw_dir=str(raw), warehouse=str(warehouse),
             run_date=run_date.date() if run_date else None,
             parse_budget_seconds=parse_budget, max_file_bytes=int(max_file_mb * 1024**2),
-            workers=workers,
+            workers=workers, full_refresh=full_refresh, prune=prune,
         )  # fmt: skip
     except WarehouseError as error:
         raise fail(str(error)) from None
@@ -154,6 +172,24 @@ def serve(
     )
 
 
+def dask_task_runner(address: str, workers: int | None):
+    """Prefect's DaskTaskRunner for a scheduler address, or for a local cluster ('local')."""
+    import dask
+    from prefect_dask import DaskTaskRunner
+
+    from flows.transform import worker_count
+
+    if address == "local":
+        # Worker processes that are not daemons may start the worker process that parses an
+        # article under its time budget (a daemon process may not have children).
+        dask.config.set({"distributed.worker.daemon": False})
+        n_workers = workers or worker_count()
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": n_workers, "threads_per_worker": 1, "processes": True}
+        )
+    return DaskTaskRunner(address=address)
+
+
 def _print_summary(report) -> None:
     articles = report.articles
     columns = ["polls", "events", "rejected", "repaired", "skipped", "warnings"]
@@ -164,10 +200,14 @@ def _print_summary(report) -> None:
         typer.echo(f"{str(row.article_id)[:40]:<40} {counts}  {tables}")
     summary = report.summary
     typer.echo(
-        f"run {summary.run_id}: {summary.articles} articles, {summary.polls} polls, "
-        f"{summary.events} events, {summary.rejected} rejected, {summary.repaired} repaired, "
-        f"{summary.warnings} warnings"
+        f"run {summary.run_id}: {summary.articles} articles loaded, {summary.articles_unchanged} "
+        f"unchanged, {summary.articles_pruned} pruned; {summary.polls} polls, {summary.events} "
+        f"events, {summary.rejected} rejected, {summary.repaired} repaired, {summary.warnings} "
+        f"warnings; rows: {summary.rows_in} in = {summary.rows_loaded} loaded + "
+        f"{summary.rows_rejected} rejected + {summary.rows_skipped} skipped"
     )
+    for run_id in report.interrupted_runs:
+        typer.echo(f"earlier run {run_id} was interrupted; recorded as such", err=True)
     for refused in report.refused:
         typer.echo(f"not loaded: {refused}", err=True)
 

@@ -142,7 +142,7 @@ def _table_section(table: str, model: type[pa.DataFrameModel], checked_as: list[
         lines += ["", f"Its rows are checked as `{name}` before they load: see the checks there."]
     lines += ["", "| column | type | nullable | description |", "|---|---|---|---|"]
     lines += [
-        f"| `{column}` | {sql_type(spec.dtype)} | {'yes' if spec.nullable else 'no'} "
+        f"| `{column}` | {sql_type(spec)} | {'yes' if spec.nullable else 'no'} "
         f"| {_cell(spec.description or '')} |"
         for column, spec in schema.columns.items()
     ]

@@ -12,7 +12,10 @@ opened only for the load, and a run that finds the file locked waits a bounded t
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,20 +41,47 @@ class WarehouseError(Exception):
     """The warehouse file cannot be used: locked, of another layout, or not writable."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoadSummary:
+    """What a run wrote: the counts `load_runs` records and `wikipoll run` prints."""
+
     run_id: str
-    articles: int
-    polls: int
-    events: int
-    rejected: int
-    skipped: int
-    warnings: int
-    repaired: int
+    articles: int = 0
+    articles_unchanged: int = 0
+    articles_refused: int = 0
+    articles_pruned: int = 0
+    polls: int = 0
+    events: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    repaired: int = 0
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+
+    def add(self, batch: ValidatedBatch) -> None:
+        frames = batch.frames
+        self.articles += len(frames["articles"])
+        self.articles_refused += len(batch.refused_files)
+        self.polls += len(frames["polls"])
+        self.events += len(frames["events"])
+        self.rejected += len(frames["rejected_rows"])
+        self.skipped += len(frames["skipped_rows"])
+        self.warnings += len(frames["quality_warnings"])
+        self.repaired += int(frames["polls"]["repair"].notna().sum())
+        self.rows_in += batch.accounting.rows_in
+        self.rows_loaded += batch.accounting.loaded
+        self.rows_rejected += batch.accounting.rejected
+        self.rows_skipped += batch.accounting.skipped
 
 
-def sql_type(dtype: object) -> str:
-    name = str(dtype).lower()
+def sql_type(column: pa.Column) -> str:
+    """The DuckDB type of a model's column: its `metadata["sql_type"]`, else from its dtype."""
+    if column.metadata and "sql_type" in column.metadata:
+        return column.metadata["sql_type"]
+    name = str(column.dtype).lower()
     if name in ("str", "string", "string[pyarrow]", "string[python]"):
         return "VARCHAR"
     if name in ("int64", "int32"):
@@ -64,14 +94,14 @@ def sql_type(dtype: object) -> str:
         return "DATE"
     if name.startswith("datetime64"):
         return "TIMESTAMP"
-    raise TypeError(f"no DuckDB type for pandera dtype {dtype}")
+    raise TypeError(f"no DuckDB type for pandera dtype {column.dtype}")
 
 
 def table_ddl(name: str, model: type[pa.DataFrameModel]) -> list[str]:
     """CREATE TABLE for a model, then a COMMENT per column carrying its description."""
     schema = model.to_schema()
     columns = ",\n  ".join(
-        f"{column} {sql_type(spec.dtype)}{'' if spec.nullable else ' NOT NULL'}"
+        f"{column} {sql_type(spec)}{'' if spec.nullable else ' NOT NULL'}"
         for column, spec in schema.columns.items()
     )
     statements = [f"CREATE TABLE IF NOT EXISTS {name} (\n  {columns}\n)"]
@@ -156,6 +186,150 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
 
 
+def stored_files(warehouse: Path) -> dict[str, tuple[int | None, int | None, str]]:
+    """Each loaded article's file size, mtime and content hash: what a re-run compares against."""
+    if not warehouse.exists():
+        return {}
+    con = connect(warehouse, read_only=True)
+    try:
+        if not con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'articles'"
+        ).fetchone()[0]:
+            return {}
+        rows = con.execute(
+            "SELECT article_id, file_size, file_mtime_ns, content_sha256 FROM articles"
+        ).fetchall()
+    finally:
+        con.close()
+    return {article_id: (size, mtime, sha) for article_id, size, mtime, sha in rows}
+
+
+def begin_run(warehouse: Path, run: RunInfo, raw_dir: str,
+              wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> list[str]:  # fmt: skip
+    """Record the run as 'running', and any earlier run whose process died as 'interrupted'.
+
+    Returns the ids of the runs found interrupted. Committed on its own, so a run killed later
+    (`kill -9`) leaves a 'running' row that the next run finds and marks.
+    """
+    con = connect(warehouse, wait_seconds=wait_seconds)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        ensure_tables(con)
+        interrupted = [
+            run_id
+            for run_id, host, pid in con.execute(
+                "SELECT run_id, host, pid FROM load_runs WHERE status = 'running'"
+            ).fetchall()
+            if host == socket.gethostname() and not _process_alive(pid)
+        ]
+        if interrupted:
+            con.execute(
+                "UPDATE load_runs SET status = 'interrupted' WHERE list_contains(?, run_id)",
+                [interrupted],
+            )
+        _insert(con, "load_runs", _load_run_frame(run, raw_dir, LoadSummary(run.run_id), "running"))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return interrupted
+
+
+def fail_run(warehouse: Path, run: RunInfo, error: BaseException) -> None:
+    """Mark the run 'failed' with the reason; the warehouse itself was left as it was."""
+    try:
+        con = connect(warehouse, wait_seconds=DEFAULT_LOCK_WAIT_SECONDS)
+    except WarehouseError:
+        return  # the run's row stays 'running' and the next run marks it interrupted
+    try:
+        con.execute(
+            "UPDATE load_runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
+            [datetime.now(UTC).replace(tzinfo=None), f"{type(error).__name__}: {error}"[:2000],
+             run.run_id],
+        )  # fmt: skip
+    finally:
+        con.close()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class WarehouseLoad:
+    """One write transaction: replace articles batch by batch, then record the run and commit.
+
+    Everything written inside it appears at once, at commit, or not at all: a failure or a
+    killed process leaves the warehouse exactly as it was before the run.
+    """
+
+    def __init__(self, warehouse: Path, run: RunInfo, raw_dir: str,
+                 wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS):  # fmt: skip
+        self.warehouse, self.run, self.raw_dir = warehouse, run, raw_dir
+        self.wait_seconds = wait_seconds
+        self.summary = LoadSummary(run.run_id)
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> WarehouseLoad:
+        self.con = connect(self.warehouse, wait_seconds=self.wait_seconds)
+        self.con.execute("BEGIN TRANSACTION")
+        ensure_tables(self.con)
+        return self
+
+    def write(self, batch: ValidatedBatch) -> None:
+        """Replace the batch's articles (and the refused files' earlier rows) with its rows."""
+        assert self.con is not None
+        frames = batch.frames
+        article_ids = set(frames["articles"]["article_id"])
+        article_ids |= {error.source_path for error in batch.refused_files}
+        _delete_articles(self.con, sorted(article_ids))
+        for name in WAREHOUSE_TABLES:
+            if name != "load_runs" and len(frames[name]):
+                _insert(self.con, name, frames[name])
+        self.summary.add(batch)
+        _pause_for_tests()
+
+    def prune(self, keep: set[str]) -> int:
+        """Delete every article not in `keep` (their files are gone); returns how many."""
+        assert self.con is not None
+        stored = {row[0] for row in self.con.execute("SELECT article_id FROM articles").fetchall()}
+        stored |= {row[0] for row in self.con.execute(
+            "SELECT DISTINCT article_id FROM rejected_rows").fetchall()}  # fmt: skip
+        gone = sorted(stored - keep)
+        _delete_articles(self.con, gone)
+        self.summary.articles_pruned += len(gone)
+        return len(gone)
+
+    def __exit__(self, kind, error, traceback) -> None:
+        assert self.con is not None
+        try:
+            if error is None:
+                self.con.execute("DELETE FROM load_runs WHERE run_id = ?", [self.run.run_id])
+                record = _load_run_frame(self.run, self.raw_dir, self.summary, "completed")
+                _insert(self.con, "load_runs", record)
+                create_views(self.con)
+                self.con.execute("COMMIT")
+            else:
+                self.con.execute("ROLLBACK")
+        finally:
+            self.con.close()
+
+
+def _pause_for_tests() -> None:
+    """A test hook: hold a load mid-transaction, so a test can kill the process there."""
+    seconds = os.environ.get("WIKIPOLL_TEST_PAUSE_IN_LOAD")
+    if seconds:
+        print("wikipoll: test pause in load", file=sys.stderr, flush=True)
+        time.sleep(float(seconds))
+
+
 def load_batch(
     warehouse: Path,
     batch: ValidatedBatch,
@@ -164,37 +338,9 @@ def load_batch(
     wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
 ) -> LoadSummary:
     """Replace the batch's articles in the warehouse and record the run, all or nothing."""
-    frames = batch.frames
-    article_ids = sorted(
-        set(frames["articles"]["article_id"]) | {error.source_path for error in batch.refused_files}
-    )
-    summary = LoadSummary(
-        run_id=run.run_id,
-        articles=len(frames["articles"]),
-        polls=len(frames["polls"]),
-        events=len(frames["events"]),
-        rejected=len(frames["rejected_rows"]),
-        skipped=len(frames["skipped_rows"]),
-        warnings=len(frames["quality_warnings"]),
-        repaired=int(frames["polls"]["repair"].notna().sum()),
-    )
-    con = connect(warehouse, wait_seconds=wait_seconds)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        ensure_tables(con)
-        _delete_articles(con, article_ids)
-        for name in WAREHOUSE_TABLES:
-            if name != "load_runs" and len(frames[name]):
-                _insert(con, name, frames[name])
-        _insert(con, "load_runs", _load_run_frame(run, raw_dir, summary, batch))
-        create_views(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
-    return summary
+    with WarehouseLoad(warehouse, run, raw_dir, wait_seconds) as load:
+        load.write(batch)
+    return load.summary
 
 
 def _delete_articles(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> None:
@@ -228,22 +374,18 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         con.unregister("incoming_frame")
 
 
-def _load_run_frame(
-    run: RunInfo, raw_dir: str, summary: LoadSummary, batch: ValidatedBatch
-) -> pd.DataFrame:
+def _load_run_frame(run: RunInfo, raw_dir: str, summary: LoadSummary, status: str) -> pd.DataFrame:
+    counts = {name: getattr(summary, name) for name in LoadSummary.__dataclass_fields__}
     record = {
+        **counts,
         "run_id": run.run_id,
         "started_at": pd.Timestamp(run.started_at),
-        "finished_at": pd.Timestamp(datetime.now(UTC).replace(tzinfo=None)),
-        "status": "completed",
+        "finished_at": None if status == "running" else pd.Timestamp(
+            datetime.now(UTC).replace(tzinfo=None)),
+        "status": status,
+        "error": None,
         "raw_dir": raw_dir,
-        "articles": summary.articles,
-        "articles_refused": len(batch.refused_files),
-        "polls": summary.polls,
-        "events": summary.events,
-        "rejected": summary.rejected,
-        "skipped": summary.skipped,
-        "warnings": summary.warnings,
-        "repaired": summary.repaired,
-    }
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }  # fmt: skip
     return LoadRun.validate(pd.DataFrame([record]))

@@ -122,6 +122,8 @@ def parse_article_file(
     text, replaced = replace_control_characters(text)
     article = parse_article_text(text, source_path, sha256, detect_format(path, text))
     article.control_characters_replaced = replaced
+    status = path.stat()
+    article.file_size, article.file_mtime_ns = status.st_size, status.st_mtime_ns
     return article
 
 

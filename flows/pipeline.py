@@ -20,12 +20,14 @@ import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.load import LoadSummary, load_batch
-from flows.parse import DEFAULT_MAX_FILE_BYTES, ArticleError, find_article_files
+from flows.load import LoadSummary, WarehouseLoad, begin_run, fail_run, stored_files
+from flows.parse import DEFAULT_MAX_FILE_BYTES, ArticleError, find_article_files, source_path_of
 from flows.progress import ArticleProgress
+from flows.sources import DumpStats, SourceArticle, find_dump_files, iter_dump
 from flows.summary import article_summaries, validation_markdown
 from flows.transform import (
     DEFAULT_PARSE_BUDGET_SECONDS,
@@ -41,6 +43,7 @@ BATCHES_PER_WORKER = 4  # enough to even out articles of very different sizes
 MIN_BATCH_BYTES = 256 * 1024
 MAX_BATCH_BYTES = 32 * 1024**2
 MAX_BATCH_ARTICLES = 500
+DUMP_BATCH_BYTES = 16 * 1024**2
 
 
 def plan_batches(paths: list[Path], workers: int) -> list[list[Path]]:
@@ -76,11 +79,43 @@ def plan_batches(paths: list[Path], workers: int) -> list[list[Path]]:
 # --- Prefect tasks: thin wrappers -----------------------------------------------------------------
 
 
-@task(name="list articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def list_articles(raw_dir: Path) -> list[Path]:
+@dataclass
+class Sources:
+    files: list[Path]  # article files, in a stable order
+    dumps: list[Path]  # MediaWiki XML dumps (.xml, .xml.bz2), streamed page by page
+
+
+@task(name="list sources", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def list_sources(raw_dir: Path) -> Sources:
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"{raw_dir}: no such folder of articles")
-    return find_article_files(raw_dir)
+    return Sources(find_article_files(raw_dir), find_dump_files(raw_dir))
+
+
+def split_unchanged(
+    paths: list[Path], raw_dir: Path, stored: dict[str, tuple], full_refresh: bool
+) -> tuple[list[Path], list[str]]:
+    """The files to transform, and the keys of those unchanged since their last load.
+
+    A file whose size and modification time are what the warehouse recorded is not read at all,
+    which is what makes a no-change re-run of thousands of articles take seconds.
+    """
+    changed: list[Path] = []
+    unchanged: list[str] = []
+    for path in paths:
+        key = source_path_of(path, raw_dir)
+        known = stored.get(key)
+        if not full_refresh and known is not None:
+            try:
+                status = path.stat()
+            except OSError:
+                changed.append(path)  # the transform reports it
+                continue
+            if (status.st_size, status.st_mtime_ns) == known[:2]:
+                unchanged.append(key)
+                continue
+        changed.append(path)
+    return changed, unchanged
 
 
 @task(name="transform batch", cache_policy=NO_CACHE)
@@ -114,18 +149,84 @@ def validate_task(batch: TransformedBatch, run: RunInfo) -> ValidatedBatch:
     return validate_batch(batch.articles, run, batch.refused)
 
 
+@task(name="record run start", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def begin_run_task(warehouse: Path, run: RunInfo, raw_dir: Path) -> list[str]:
+    return begin_run(warehouse, run, raw_dir.as_posix())
+
+
+@dataclass
+class LoadPlan:
+    """What the single writer does, in one transaction."""
+
+    validated: ValidatedBatch  # the changed article files
+    dumps: list[Path]
+    stored: dict[str, tuple]  # what the warehouse held at the start: dump pages compare hashes
+    keep: set[str] | None  # with --prune: every article key still present
+    unchanged: int
+    budget_seconds: float
+    full_refresh: bool
+
+
 @task(name="load into DuckDB", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def load_task(
-    warehouse: Path, validated: ValidatedBatch, run: RunInfo, raw_dir: Path
-) -> LoadSummary:
-    return load_batch(warehouse, validated, run, raw_dir.as_posix())
+def load_task(warehouse: Path, plan: LoadPlan, run: RunInfo, raw_dir: Path) -> LoadSummary:
+    logger = get_run_logger()
+    with WarehouseLoad(warehouse, run, raw_dir.as_posix()) as load:
+        load.write(plan.validated)
+        keep = set(plan.keep) if plan.keep is not None else None
+        for dump in plan.dumps:
+            stats = load_dump(load, dump, run, plan.stored, plan.budget_seconds,
+                              plan.full_refresh, keep)  # fmt: skip
+            logger.info("%s: %s", dump.name, stats)
+        load.summary.articles_unchanged += plan.unchanged
+        if keep is not None:
+            pruned = load.prune(keep)
+            logger.info("pruned %d articles whose files are gone", pruned)
+    return load.summary
+
+
+def load_dump(
+    load: WarehouseLoad,
+    dump: Path,
+    run: RunInfo,
+    stored: dict[str, tuple],
+    budget_seconds: float,
+    full_refresh: bool,
+    keep: set[str] | None,
+) -> DumpStats:
+    """Stream a dump into an open load: batches of pages are transformed in a worker process,
+    validated and written, so memory holds one batch, never the dump."""
+    stats = DumpStats()
+    pending: list[SourceArticle] = []
+    pending_bytes = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_bytes
+        if pending:
+            transformed = transform_isolated(pending, dump.parent, budget_seconds)
+            load.write(validate_batch(transformed.articles, run, transformed.refused))
+        pending, pending_bytes = [], 0
+
+    for page in iter_dump(dump, stats=stats):
+        if keep is not None:
+            keep.add(page.source_path)
+        known = stored.get(page.source_path)
+        if not full_refresh and known is not None and known[2] == page.sha256:
+            load.summary.articles_unchanged += 1
+            continue
+        pending.append(page)
+        pending_bytes += len(page.text)
+        if pending_bytes >= DUMP_BATCH_BYTES or len(pending) >= MAX_BATCH_ARTICLES:
+            flush()
+    flush()
+    return stats
 
 
 @dataclass
 class RunReport:
     summary: LoadSummary
-    articles: pd.DataFrame  # one row per article: see article_summaries
+    articles: pd.DataFrame  # one row per article file loaded: see article_summaries
     refused: list[ArticleError]
+    interrupted_runs: list[str]
 
 
 @flow(
@@ -138,31 +239,59 @@ def wikipoll_flow(
     parse_budget_seconds: float = DEFAULT_PARSE_BUDGET_SECONDS,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     workers: int | None = None,
+    full_refresh: bool = False,
+    prune: bool = False,
 ) -> RunReport:
-    """Load every article of `raw_dir` into the DuckDB file `warehouse`."""
+    """Load the articles of `raw_dir` that changed since the last run into `warehouse`."""
     logger = get_run_logger()
     raw, warehouse_path = Path(raw_dir), Path(warehouse)
     run = new_run(run_id=str(flow_run.id) if flow_run.id else None, run_date=run_date)
-    paths = list_articles(raw)
-    batches = plan_batches(paths, workers or worker_count())
-    logger.info("%d article files in %s, in %d batches", len(paths), raw, len(batches))
-    transformed = TransformedBatch()
-    with ArticleProgress(len(paths), logger) as progress:
-        futures = transform_batch.map(
-            batches, unmapped(raw), unmapped(parse_budget_seconds), unmapped(max_file_bytes),
-            unmapped(progress),
+    sources = list_sources(raw)
+    interrupted = begin_run_task(warehouse_path, run, raw)
+    for run_id in interrupted:
+        logger.warning("run %s was interrupted before it finished: recorded as interrupted", run_id)
+    try:
+        stored = stored_files(warehouse_path)
+        changed, unchanged = split_unchanged(sources.files, raw, stored, full_refresh)
+        batches = plan_batches(changed, workers or worker_count())
+        logger.info(
+            "%d article files in %s: %d unchanged since their last load, %d to read in %d "
+            "batches; %d dumps", len(sources.files), raw, len(unchanged), len(changed),
+            len(batches), len(sources.dumps),
         )  # fmt: skip
-        for future in futures:
-            transformed.extend(future.result())
-    for refused in transformed.refused:
-        logger.warning("%s", refused)
-    validated = validate_task(transformed, run)
-    summary = load_task(warehouse_path, validated, run, raw)
+        transformed = TransformedBatch()
+        in_process = isinstance(_task_runner(), ThreadPoolTaskRunner)
+        with ArticleProgress(len(changed), logger) as progress:
+            futures = transform_batch.map(
+                batches, unmapped(raw), unmapped(parse_budget_seconds), unmapped(max_file_bytes),
+                unmapped(progress if in_process else None),
+            )  # fmt: skip
+            for future in futures:
+                transformed.extend(future.result())
+        for refused in transformed.refused:
+            logger.warning("%s", refused)
+        validated = validate_task(transformed, run)
+        keep = None
+        if prune:
+            keep = {source_path_of(path, raw) for path in sources.files}
+        plan = LoadPlan(validated, sources.dumps, stored, keep, len(unchanged),
+                        parse_budget_seconds, full_refresh)  # fmt: skip
+        summary = load_task(warehouse_path, plan, run, raw)
+    except BaseException as error:
+        fail_run(warehouse_path, run, error)
+        raise
     articles = article_summaries(validated)
     publish_artifacts(articles, validated)
     logger.info(
-        "loaded %d articles: %d polls, %d events, %d rejected, %d repaired into %s",
-        summary.articles, summary.polls, summary.events, summary.rejected, summary.repaired,
-        warehouse_path,
+        "loaded %d articles (%d unchanged, %d pruned): %d polls, %d events, %d rejected, "
+        "%d repaired into %s", summary.articles, summary.articles_unchanged,
+        summary.articles_pruned, summary.polls, summary.events, summary.rejected,
+        summary.repaired, warehouse_path,
     )  # fmt: skip
-    return RunReport(summary, articles, transformed.refused)
+    return RunReport(summary, articles, transformed.refused, interrupted)
+
+
+def _task_runner() -> object:
+    """The task runner of the flow run: only threads can share a progress bar."""
+    context = FlowRunContext.get()
+    return context.task_runner if context is not None else None

@@ -100,6 +100,19 @@ def detect_text_format(text: str) -> ArticleFormat:
 # --- MediaWiki XML dumps --------------------------------------------------------------------------
 
 DUMP_SUFFIXES = (".xml", ".xml.bz2")
+
+
+def find_dump_files(raw_dir: Path) -> list[Path]:
+    """MediaWiki XML dumps under `raw_dir`, nested folders included, in a stable order."""
+    return sorted(
+        path
+        for path in raw_dir.rglob("*")
+        if path.is_file()
+        and path.name.lower().endswith(DUMP_SUFFIXES)
+        and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
+    )
+
+
 READ_CHUNK = 64 * 1024  # the most the parser gets from one read, whatever it asks for
 MAX_PROLOG = 64 * 1024  # an export's prolog is an XML declaration: a few dozen bytes
 

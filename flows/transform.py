@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Protocol
 
 from flows.normalize import NormalizedArticle, normalize_article
-from flows.parse import DEFAULT_MAX_FILE_BYTES, ArticleError, parse_article_file
+from flows.parse import (
+    DEFAULT_MAX_FILE_BYTES,
+    ArticleError,
+    parse_article_file,
+    parse_article_text,
+    replace_control_characters,
+    source_path_of,
+)
+from flows.sources import SourceArticle
 
 DEFAULT_PARSE_BUDGET_SECONDS = 5.0
 DEFAULT_WORKER_MEMORY_BYTES = 4 * 1024**3
@@ -51,23 +59,57 @@ def transform_file(
     path: Path, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
 ) -> NormalizedArticle | ArticleError:
     """Parse, extract and normalize one file; an unreadable file or a crash becomes an error."""
-    source_path = path.relative_to(raw_dir).as_posix()
     try:
         normalized = normalize_article(parse_article_file(path, raw_dir, max_bytes=max_bytes))
     except ArticleError as error:
         return error
     except Exception as error:  # a bug must cost one article, not the run: report it loudly
-        where = traceback.extract_tb(error.__traceback__)[-1]
-        return ArticleError(
-            source_path,
-            f"wikipoll failed on this article ({type(error).__name__}: {error}, at "
-            f"{Path(where.filename).name}:{where.lineno}); please report it",
-            check_name="processing_error",
-        )
+        return _crash(source_path_of(path, raw_dir), error)
     # The parsed cells are no longer needed once normalized; dropping them keeps what crosses
     # process boundaries (and what a run holds in memory) to the records themselves.
     normalized.article.tables = []
     return normalized
+
+
+def transform_source(source: SourceArticle) -> NormalizedArticle | ArticleError:
+    """Like `transform_file`, for a page from a dump or the API: its title and revision come
+    from the page's metadata (real wikitext has no `= Title =` line)."""
+    try:
+        text, replaced = replace_control_characters(source.text)
+        article = parse_article_text(text, source.source_path, source.sha256, source.format)
+        article.control_characters_replaced = replaced
+        article.title = source.title or article.title
+        article.page_id, article.revision_id = source.page_id, source.revision_id
+        article.revision_timestamp = source.revision_timestamp
+        normalized = normalize_article(article)
+    except ArticleError as error:
+        return error
+    except Exception as error:
+        return _crash(source.source_path, error)
+    normalized.article.tables = []
+    return normalized
+
+
+def _crash(source_path: str, error: Exception) -> ArticleError:
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return ArticleError(
+        source_path,
+        f"wikipoll failed on this article ({type(error).__name__}: {error}, at "
+        f"{Path(where.filename).name}:{where.lineno}); please report it",
+        check_name="processing_error",
+    )
+
+
+def transform_item(
+    item: Path | SourceArticle, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> NormalizedArticle | ArticleError:
+    if isinstance(item, SourceArticle):
+        return transform_source(item)
+    return transform_file(item, raw_dir, max_bytes)
+
+
+def _key(item: Path | SourceArticle, raw_dir: Path) -> str:
+    return item.source_path if isinstance(item, SourceArticle) else source_path_of(item, raw_dir)
 
 
 def _outcome_rows(outcome: NormalizedArticle | ArticleError) -> int:
@@ -75,7 +117,7 @@ def _outcome_rows(outcome: NormalizedArticle | ArticleError) -> int:
 
 
 def transform_files(
-    paths: list[Path],
+    paths: list[Path | SourceArticle],
     raw_dir: Path,
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
@@ -83,7 +125,7 @@ def transform_files(
     """Transform files in this process (no time budget: for tests and trusted input)."""
     batch = TransformedBatch()
     for path in paths:
-        outcome = transform_file(path, raw_dir, max_bytes)
+        outcome = transform_item(path, raw_dir, max_bytes)
         batch.add(outcome)
         if progress is not None:
             progress.advance(_outcome_rows(outcome))
@@ -98,14 +140,14 @@ def _worker(connection: Connection, raw_dir: str, max_bytes: int, memory_bytes: 
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:
-        path = connection.recv()
-        if path is None:
+        item = connection.recv()
+        if item is None:
             return
         try:
-            outcome = transform_file(Path(path), Path(raw_dir), max_bytes)
+            outcome = transform_item(item, Path(raw_dir), max_bytes)
         except MemoryError:
             outcome = ArticleError(
-                Path(path).relative_to(raw_dir).as_posix(),
+                _key(item, Path(raw_dir)),
                 f"not parsed: it needed more than the worker's {memory_bytes // 1024**2} MB",
                 check_name="parse_memory",
             )
@@ -146,22 +188,28 @@ class _Worker:
 
 
 def transform_isolated(
-    paths: list[Path],
+    paths: list[Path | SourceArticle],
     raw_dir: Path,
     budget_seconds: float = DEFAULT_PARSE_BUDGET_SECONDS,
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
     memory_bytes: int = DEFAULT_WORKER_MEMORY_BYTES,
 ) -> TransformedBatch:
-    """Transform files in a worker process; an article over `budget_seconds` is stopped."""
+    """Transform files in a worker process; an article over `budget_seconds` is stopped.
+
+    Inside a daemon process (a Dask worker by default) no worker process can be started: the
+    articles are then transformed in place, without the budget, and the result says so.
+    """
+    if multiprocessing.current_process().daemon:
+        return transform_files(paths, raw_dir, progress, max_bytes)
     batch = TransformedBatch()
     worker: _Worker | None = None
     try:
         for path in paths:
             if worker is None:
                 worker = _Worker(raw_dir, max_bytes, memory_bytes)
-            source_path = path.relative_to(raw_dir).as_posix()
-            worker.connection.send(str(path))
+            source_path = _key(path, raw_dir)
+            worker.connection.send(path)
             outcome: NormalizedArticle | ArticleError
             if worker.connection.poll(budget_seconds):
                 try:

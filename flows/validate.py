@@ -69,9 +69,53 @@ class ValidatedBatch:
 
     frames: dict[str, pd.DataFrame]
     refused_files: list[ArticleError] = field(default_factory=list)
+    accounting: RowAccounting = field(default_factory=lambda: RowAccounting(0, 0, 0, 0))
 
     def count(self, table: str) -> int:
         return len(self.frames[table])
+
+
+class AccountingError(RuntimeError):
+    """Rows read and rows accounted for differ: a bug that would lose rows silently."""
+
+
+@dataclass(frozen=True)
+class RowAccounting:
+    """Every data row of every poll or timeline table is loaded, rejected or skipped, once."""
+
+    rows_in: int
+    loaded: int
+    rejected: int
+    skipped: int
+
+    def __add__(self, other: RowAccounting) -> RowAccounting:
+        return RowAccounting(
+            self.rows_in + other.rows_in,
+            self.loaded + other.loaded,
+            self.rejected + other.rejected,
+            self.skipped + other.skipped,
+        )
+
+
+def account_rows(frames: dict[str, pd.DataFrame]) -> RowAccounting:
+    """Count the rows in and where they went; raise when the two disagree."""
+    tables = frames["article_tables"]
+    rows_in = int(tables.loc[tables["kind"].isin(["poll", "timeline"]), "data_rows"].sum())
+    rejected = frames["rejected_rows"].dropna(subset=["table_index"])
+    accounting = RowAccounting(
+        rows_in=rows_in,
+        loaded=len(frames["polls"]) + len(frames["events"]),
+        rejected=len(rejected.drop_duplicates(["article_id", "table_index", "row_index"])),
+        skipped=len(frames["skipped_rows"]),
+    )
+    accounted = accounting.loaded + accounting.rejected + accounting.skipped
+    if accounted != rows_in:
+        raise AccountingError(
+            f"{rows_in} data rows were read but {accounted} are accounted for "
+            f"({accounting.loaded} loaded, {accounting.rejected} rejected, "
+            f"{accounting.skipped} skipped): refusing to load a batch that loses or doubles rows"
+        )
+    return accounting
 
 
 def _frame(records: list[Record], model: type[pa.DataFrameModel]) -> pd.DataFrame:
@@ -256,7 +300,7 @@ def validate_batch(
     ):
         frames[name] = _validate_contract(frames[name], name)
     frames["poll_results"] = PollResult.validate(frames["poll_results"])
-    return ValidatedBatch(frames=frames, refused_files=list(refused or []))
+    return ValidatedBatch(frames, list(refused or []), account_rows(frames))
 
 
 _MODELS = {
@@ -286,4 +330,10 @@ def _article_record(normalized: NormalizedArticle, run: RunInfo) -> Record:
         "unknown_templates": unknown,
         "loaded_at": pd.Timestamp(run.started_at),
         "run_id": run.run_id,
+        "file_size": article.file_size,
+        "file_mtime_ns": article.file_mtime_ns,
+        "control_characters_replaced": article.control_characters_replaced,
+        "page_id": article.page_id,
+        "revision_id": article.revision_id,
+        "revision_timestamp": article.revision_timestamp,
     }

@@ -176,7 +176,7 @@ def test_data_dictionary_lists_every_column_with_its_type_and_description():
         assert list(listed) == list(schema.columns), table
         for column, spec in schema.columns.items():
             nullable = "yes" if spec.nullable else "no"
-            assert listed[column] == [sql_type(spec.dtype), nullable, spec.description], (
+            assert listed[column] == [sql_type(spec), nullable, spec.description], (
                 f"{table}.{column}"
             )
 

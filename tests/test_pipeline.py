@@ -183,20 +183,28 @@ def run_wikipoll(*args: str, home: Path) -> subprocess.CompletedProcess:
 @pytest.mark.prefect
 def test_wikipoll_run_end_to_end_twice(raw_dir, tmp_path):
     warehouse = tmp_path / "warehouse" / "wikipoll.duckdb"
-    for _ in range(2):
-        result = run_wikipoll(
-            "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), home=tmp_path
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
-        assert "serbia_nato_relations.txt" in result.stdout
-        assert "1 articles, 9 polls, 6 events, 0 rejected, 6 repaired, 0 warnings" in result.stdout
+    first = run_wikipoll("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), home=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "serbia_nato_relations.txt" in first.stdout
+    assert (
+        "1 articles loaded, 0 unchanged, 0 pruned; 9 polls, 6 events, 0 rejected, 6 repaired, "
+        "0 warnings; rows: 15 in = 15 loaded + 0 rejected + 0 skipped"
+    ) in first.stdout
+    # Nothing changed: the article is not read again, and the warehouse keeps its rows.
+    second = run_wikipoll(
+        "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), home=tmp_path
+    )
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "0 articles loaded, 1 unchanged, 0 pruned; 0 polls" in second.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM polls").fetchone() == (9,)
         assert con.execute("SELECT count(*) FROM events").fetchone() == (6,)
-        assert con.execute("SELECT count(*), count(DISTINCT run_id) FROM load_runs").fetchone() == (
-            2,
-            2,
-        )
+        assert con.execute("SELECT status, count(*) FROM load_runs GROUP BY ALL").fetchall() == [
+            ("completed", 2)
+        ]
+        assert con.execute(
+            "SELECT rows_in, rows_loaded FROM load_runs ORDER BY started_at"
+        ).fetchall() == [(15, 15), (0, 0)]
         assert con.execute(
             "SELECT option, share FROM poll_answers WHERE pollster = 'TNS Medium Gallup' ORDER BY share DESC"
         ).fetchall() == [("Opposed", 55.0), ("Support", 28.0), ("Neutral or", 17.0)]
