@@ -104,8 +104,11 @@ def run(
     _article_files(raw)
     for name, value in PREFECT_LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    import duckdb
+
     from flows.load import WarehouseError
     from flows.pipeline import wikipoll_flow
+    from flows.validate import AccountingError
 
     try:
         flow_to_run = wikipoll_flow
@@ -119,8 +122,10 @@ def run(
         )  # fmt: skip
     except WarehouseError as error:
         raise fail(str(error)) from None
-    except OSError as error:
-        raise fail(f"{warehouse}: cannot write the warehouse: {error}") from None
+    except (OSError, duckdb.Error) as error:
+        raise fail(f"{warehouse}: cannot write the warehouse ({error}); it is as it was") from None
+    except AccountingError as error:
+        raise fail(str(error)) from None
     _print_summary(report)
 
 
@@ -266,6 +271,71 @@ def validate(
     )
     if errors or (strict and warnings):
         raise typer.Exit(1)
+
+
+@app.command()
+def fetch(
+    titles: Annotated[list[str], typer.Argument(help="Article titles, as on the wiki.")],
+    raw: RawOption = Path("raw"),
+    api_url: Annotated[
+        str, typer.Option("--api-url", help="The wiki's api.php.")
+    ] = "https://en.wikipedia.org/w/api.php",
+    contact: Annotated[
+        str | None,
+        typer.Option(
+            help="Your email or URL for the User-Agent, as Wikimedia's policy asks "
+            "(or set WIKIPOLL_CONTACT)."
+        ),
+    ] = None,
+) -> None:
+    """Save the current wikitext of articles into the raw folder, with their revision ids.
+
+    Exit 0 when every title was fetched, 1 when some were missing or failed, 2 when nothing
+    could be fetched or saved.
+    """
+    from flows.sources import fetch_articles, save_fetched
+
+    if contact:
+        os.environ["WIKIPOLL_CONTACT"] = contact
+    try:
+        result = fetch_articles(titles, api_url=api_url)
+        raw.mkdir(parents=True, exist_ok=True)
+        saved = save_fetched(result, raw)
+    except (ValueError, OSError) as error:
+        raise fail(str(error)) from None
+    for path in saved:
+        if not path.name.endswith(".json"):
+            typer.echo(f"saved {path.as_posix()}")
+    for origin, target in result.redirects.items():
+        typer.echo(f"redirect: {origin} -> {target}")
+    for title in result.missing:
+        typer.echo(f"missing: {title}", err=True)
+    for error in result.errors:
+        typer.echo(f"error: {error}", err=True)
+    if not result.articles:
+        raise typer.Exit(2)
+    if result.missing or result.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    warehouse: WarehouseOption = Path("warehouse/wikipoll.duckdb"),
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Write one self-contained HTML report: charts, polls, events, rejected rows."""
+    from flows.load import WarehouseError
+    from flows.report import write_report
+
+    try:
+        written = write_report(warehouse, out)
+    except WarehouseError as error:
+        raise fail(str(error)) from None
+    except OSError as error:
+        raise fail(f"{out}: cannot write the report: {error}") from None
+    typer.echo(f"wrote {written.as_posix()}")
 
 
 @app.command()

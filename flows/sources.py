@@ -331,7 +331,6 @@ BACKOFF_BASE = 1.0  # seconds before the first retry; doubled at each one
 BACKOFF_CAP = 60.0
 MAX_RETRY_AFTER = 120.0  # a longer Retry-After is reported rather than waited for
 # Placeholder until pyproject.toml has [project.urls]; Wikimedia asks for a way to reach us.
-FALLBACK_PROJECT_URL = "https://github.com/wikipoll/wikipoll"
 
 
 @dataclass
@@ -348,8 +347,12 @@ class FetchResult:
 
 
 def user_agent() -> str:
-    """The User-Agent Wikimedia's policy asks for: who we are, how to reach us, the library."""
-    return f"wikipoll/{_version()} ({_project_url()}; data pipeline) httpx/{httpx.__version__}"
+    """The User-Agent Wikimedia's policy asks for: who we are, how to reach the operator, the
+    library. The operator's contact (an email or a URL) comes from WIKIPOLL_CONTACT."""
+    contact = os.environ.get("WIKIPOLL_CONTACT", "").strip()
+    parts = (_project_url(), "data pipeline", f"contact: {contact}" if contact else "")
+    about = "; ".join(part for part in parts if part)
+    return f"wikipoll/{_version()} ({about}) httpx/{httpx.__version__}"
 
 
 def _version() -> str:
@@ -360,6 +363,7 @@ def _version() -> str:
 
 
 def _project_url() -> str:
+    """The project's URL from its package metadata ([project.urls]), if it declares one."""
     try:
         urls = metadata.metadata("wikipoll").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:
@@ -368,7 +372,7 @@ def _project_url() -> str:
         _, _, url = entry.partition(",")
         if url.strip().startswith("https://"):
             return url.strip()
-    return FALLBACK_PROJECT_URL
+    return ""
 
 
 def fetch_articles(

@@ -20,6 +20,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
 
+from flows.article import Article
 from flows.normalize import NormalizedArticle, normalize_article
 from flows.parse import (
     DEFAULT_MAX_FILE_BYTES,
@@ -29,7 +30,7 @@ from flows.parse import (
     replace_control_characters,
     source_path_of,
 )
-from flows.sources import SourceArticle
+from flows.sources import SourceArticle, read_sidecar
 
 DEFAULT_PARSE_BUDGET_SECONDS = 5.0
 DEFAULT_WORKER_MEMORY_BYTES = 4 * 1024**3
@@ -60,7 +61,9 @@ def transform_file(
 ) -> NormalizedArticle | ArticleError:
     """Parse, extract and normalize one file; an unreadable file or a crash becomes an error."""
     try:
-        normalized = normalize_article(parse_article_file(path, raw_dir, max_bytes=max_bytes))
+        article = parse_article_file(path, raw_dir, max_bytes=max_bytes)
+        _credit_revision(article, path)
+        normalized = normalize_article(article)
     except ArticleError as error:
         return error
     except Exception as error:  # a bug must cost one article, not the run: report it loudly
@@ -69,6 +72,18 @@ def transform_file(
     # process boundaries (and what a run holds in memory) to the records themselves.
     normalized.article.tables = []
     return normalized
+
+
+def _credit_revision(article: Article, path: Path) -> None:
+    """A file `wikipoll fetch` saved carries its page's title and revision in a sidecar; they
+    are credited only while the file still holds the text that was fetched."""
+    sidecar = read_sidecar(path)
+    if sidecar is None or not sidecar["content_matches"]:
+        return
+    article.title = sidecar.get("title") or article.title
+    article.page_id = sidecar.get("page_id")
+    article.revision_id = sidecar.get("revision_id")
+    article.revision_timestamp = sidecar.get("revision_timestamp")
 
 
 def transform_source(source: SourceArticle) -> NormalizedArticle | ArticleError:

@@ -599,7 +599,7 @@ def fetch(url: str, titles: list[str], delays: list[float], **options: Any) -> F
 
 
 USER_AGENT = re.compile(
-    r"^wikipoll/\d+\.\d+\.\d+\S* \(https://\S+; data pipeline\) httpx/0\.28\.1$"
+    r"^wikipoll/\d+\.\d+\.\d+\S* \((https://\S+; )?data pipeline(; contact: \S+)?\) httpx/0\.28\.1$"
 )
 
 

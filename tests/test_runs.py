@@ -1,0 +1,177 @@
+"""Runs over time, as a schedule makes them: unchanged files skipped, changed ones replaced,
+pruning only when asked, broken articles stopped by the time budget, dumps, Dask, accounting."""
+
+from __future__ import annotations
+
+import bz2
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.validate import AccountingError, account_rows
+from tests.conftest import FIXTURES, RUN, SAMPLE, validate_files
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="module")
+def prefect():
+    """One Prefect test harness for the module: each flow run then costs a second, not ten."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
+
+
+def run_flow(raw: Path, warehouse: Path, **options):
+    from flows.pipeline import wikipoll_flow
+
+    return wikipoll_flow(raw_dir=str(raw), warehouse=str(warehouse), **options)
+
+
+def rows(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_unchanged_files_are_skipped_changed_ones_replaced(prefect, raw_dir, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(FIXTURES / "articles" / "finland_nato_relations.txt", raw_dir / "finland.txt")
+    first = run_flow(raw_dir, warehouse).summary
+    assert (first.articles, first.articles_unchanged) == (2, 0)
+    second = run_flow(raw_dir, warehouse).summary
+    assert (second.articles, second.articles_unchanged, second.polls) == (0, 2, 0)
+    assert rows(warehouse, "SELECT count(*) FROM polls") == [(16,)]
+    article = raw_dir / SAMPLE.name
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("| 1228 |", "| 1300 |"), encoding="utf-8"
+    )
+    third = run_flow(raw_dir, warehouse).summary
+    assert (third.articles, third.articles_unchanged) == (1, 1)
+    assert rows(warehouse, "SELECT sample_size FROM polls WHERE date_text = 'March 2022'") == [
+        (1300,)
+    ]
+    refreshed = run_flow(raw_dir, warehouse, full_refresh=True).summary
+    assert (refreshed.articles, refreshed.articles_unchanged) == (2, 0)
+    assert rows(warehouse, "SELECT count(*) FROM polls") == [(16,)]
+
+
+def test_removed_files_are_pruned_only_when_asked(prefect, raw_dir, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(FIXTURES / "articles" / "finland_nato_relations.txt", raw_dir / "finland.txt")
+    run_flow(raw_dir, warehouse)
+    (raw_dir / "finland.txt").unlink()
+    kept = run_flow(raw_dir, warehouse).summary
+    assert kept.articles_pruned == 0
+    assert rows(warehouse, "SELECT count(*) FROM articles") == [(2,)]
+    pruned = run_flow(raw_dir, warehouse, prune=True).summary
+    assert pruned.articles_pruned == 1
+    assert rows(warehouse, "SELECT article_id FROM articles") == [(SAMPLE.name,)]
+    for table in (
+        "polls",
+        "events",
+        "rejected_rows",
+        "skipped_rows",
+        "quality_warnings",
+        "article_tables",
+    ):
+        assert rows(
+            warehouse, f"SELECT count(*) FROM {table} WHERE article_id = 'finland.txt'"
+        ) == [(0,)]
+    assert rows(
+        warehouse, "SELECT count(*) FROM poll_results WHERE poll_id LIKE 'finland.txt#%'"
+    ) == [(0,)]
+
+
+def test_an_article_over_its_parse_budget_is_stopped_and_the_rest_load(prefect, raw_dir, tmp_path):
+    # 1 MB of unclosed templates: mwparserfromhell would take hours on it.
+    (raw_dir / "broken.wiki").write_text(
+        "{|\n| x\n|-\n| " + "{{a|b " * 170_000 + "\n|}\n", encoding="utf-8"
+    )
+    warehouse = tmp_path / "w.duckdb"
+    started = time.monotonic()
+    report = run_flow(raw_dir, warehouse, parse_budget_seconds=2.0, workers=1)
+    elapsed = time.monotonic() - started
+    assert elapsed < 60, f"the run took {elapsed:.0f} s"
+    (refused,) = report.refused
+    assert refused.source_path == "broken.wiki" and refused.check_name == "parse_timeout"
+    assert "2 s budget" in refused.reason
+    assert report.summary.polls == 9
+    assert rows(
+        warehouse, "SELECT check_name FROM rejected_rows WHERE source_path = 'broken.wiki'"
+    ) == [("parse_timeout",)]
+
+
+def test_a_dump_in_raw_loads_its_pages_with_their_revisions(prefect, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wikitext = (FIXTURES / "serbia_nato_relations.wiki").read_text(encoding="utf-8")
+    from xml.sax.saxutils import escape
+
+    pages = "".join(
+        f"<page><title>{title}</title><ns>0</ns><id>{page_id}</id><revision><id>{page_id * 10}</id>"
+        f'<timestamp>2024-03-01T00:00:00Z</timestamp><text xml:space="preserve">{escape(text)}</text></revision></page>'
+        for page_id, title, text in [
+            (1, "Serbia–NATO relations", wikitext),
+            (2, "Prose only", "No tables."),
+        ]
+    )
+    dump = (
+        '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10" xml:lang="en">'
+        "<siteinfo><sitename>Wikipedia</sitename><dbname>enwiki</dbname><base>https://en.wikipedia.org/</base>"
+        '<generator>MediaWiki</generator><case>first-letter</case><namespaces><namespace key="0" case="first-letter" />'
+        f"</namespaces></siteinfo>{pages}</mediawiki>"
+    )
+    (raw / "enwiki-test.xml.bz2").write_bytes(bz2.compress(dump.encode("utf-8")))
+    warehouse = tmp_path / "w.duckdb"
+    summary = run_flow(raw, warehouse).summary
+    assert (summary.articles, summary.polls, summary.events) == (1, 9, 6)
+    assert rows(
+        warehouse,
+        "SELECT article_id, title, page_id, revision_id, revision_timestamp FROM articles",
+    ) == [
+        (
+            "dump:enwiki-test.xml.bz2#Serbia–NATO relations",
+            "Serbia–NATO relations",
+            1,
+            10,
+            "2024-03-01T00:00:00Z",
+        )
+    ]
+    again = run_flow(raw, warehouse).summary
+    assert (again.articles, again.articles_unchanged) == (0, 1)
+
+
+def test_dask_gives_the_same_warehouse_as_a_plain_run(prefect, raw_dir, tmp_path):
+    from flows.cli import dask_task_runner
+    from flows.pipeline import wikipoll_flow
+
+    shutil.copy(FIXTURES / "articles" / "finland_nato_relations.txt", raw_dir / "finland.txt")
+    plain, distributed = tmp_path / "plain.duckdb", tmp_path / "dask.duckdb"
+    run_flow(raw_dir, plain, run_date=RUN.run_date)
+    on_dask = wikipoll_flow.with_options(task_runner=dask_task_runner("local", 2))
+    on_dask(raw_dir=str(raw_dir), warehouse=str(distributed), run_date=RUN.run_date)
+    for table in (
+        "polls",
+        "poll_results",
+        "events",
+        "rejected_rows",
+        "quality_warnings",
+        "source_cells",
+    ):
+        sql = f"SELECT * FROM {table} ORDER BY ALL"
+        assert rows(plain, sql) == rows(distributed, sql), table
+    articles = "SELECT * EXCLUDE (run_id, loaded_at) FROM articles ORDER BY ALL"
+    assert rows(plain, articles) == rows(distributed, articles)
+
+
+def test_a_batch_that_loses_a_row_is_refused():
+    batch = validate_files(SAMPLE)
+    frames = dict(batch.frames)
+    frames["polls"] = frames["polls"].iloc[1:]
+    with pytest.raises(AccountingError, match="15 data rows were read but 14 are accounted for"):
+        account_rows(frames)
+    assert batch.accounting.rows_in == 15 and batch.accounting.loaded == 15
