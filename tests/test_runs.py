@@ -175,3 +175,78 @@ def test_a_batch_that_loses_a_row_is_refused():
     with pytest.raises(AccountingError, match="15 data rows were read but 14 are accounted for"):
         account_rows(frames)
     assert batch.accounting.rows_in == 15 and batch.accounting.loaded == 15
+
+
+def write_pathological_files(raw: Path) -> dict[str, str]:
+    """Hostile files beside the sample; returns, per file, what its refusal must say (or '' when
+    it loads, with nothing to refuse)."""
+    (raw / "braces.wiki").write_bytes(b"{{" * (25 * 1024**2))  # 50 MB
+    (raw / "huge.txt").write_bytes(b"= Huge =\n" + b"| a | b |\n" * (20 * 1024**2))  # 200 MB
+    (raw / "nested.wiki").write_text("{|\n| " * 10_000 + "x" + "\n|}" * 10_000, encoding="utf-8")
+    (raw / "unclosed.wiki").write_text(
+        "= Unclosed =\n{|\n! Date !! Pollster !! Yes\n|-\n| 2020 || X || 50%\n", encoding="utf-8"
+    )
+    (raw / "nul.txt").write_bytes(
+        b"= Nul =\n"
+        + b"x" * 9000
+        + b"\n| Date | Pollster | Yes | No |\n| 2020 | X\x00Y | 50% | 50% |\n"
+    )
+    (raw / "latin1.txt").write_bytes("= Café =\n| a |\n".encode("latin-1"))
+    (raw / "empty.txt").write_bytes(b"")
+    outside = raw.parent / "outside.txt"
+    outside.write_text("= Outside =\n", encoding="utf-8")
+    (raw / "link.txt").symlink_to(outside)
+    (raw / "odd \udcff name;'--.txt").write_text(
+        "= Odd =\n", encoding="utf-8", errors="surrogateescape"
+    )
+    return {
+        "braces.wiki": "over the 20 MB limit",
+        "huge.txt": "over the 20 MB limit",
+        "latin1.txt": "not UTF-8",
+        "empty.txt": "the file is empty",
+        "link.txt": "outside the raw folder",
+    }
+
+
+def test_pathological_files_finish_in_bounded_time_and_the_rest_loads(prefect, raw_dir, tmp_path):
+    expected = write_pathological_files(raw_dir)
+    warehouse = tmp_path / "w.duckdb"
+    started = time.monotonic()
+    report = run_flow(raw_dir, warehouse, parse_budget_seconds=5.0)
+    assert time.monotonic() - started < 120
+    refused = {error.source_path: error for error in report.refused}
+    for name, reason in expected.items():
+        assert reason in refused[name].reason, (name, refused[name].reason)
+        assert str(refused[name]).startswith(name)
+    loaded = {row[0] for row in rows(warehouse, "SELECT article_id FROM articles")}
+    assert {SAMPLE.name, "nested.wiki", "unclosed.wiki", "nul.txt"} <= loaded
+    assert "odd \\xff name;'--.txt" in loaded  # an undecodable byte in a name is kept, escaped
+    # The NUL is replaced and counted, and the cell holding it is rejected with the reason.
+    assert rows(
+        warehouse, "SELECT control_characters_replaced FROM articles WHERE article_id = 'nul.txt'"
+    ) == [(1,)]
+    assert rows(warehouse, "SELECT count(*) FROM polls WHERE article_id = 'nul.txt'") == [(1,)]
+    assert rows(warehouse, "SELECT pollster FROM polls WHERE article_id = 'nul.txt'") == [
+        ("X\ufffdY",)
+    ]
+    assert rows(warehouse, "SELECT count(*) FROM polls WHERE article_id = 'unclosed.wiki'") == [
+        (1,)
+    ]
+    assert report.summary.polls == 9 + 1 + 1
+
+
+def test_text_that_looks_like_sql_or_markup_is_stored_as_text(prefect, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "hostile.txt").write_text(
+        "= '); DROP TABLE polls; -- =\n"
+        "| Date | Pollster | Client | Yes | No |\n"
+        "| 2020 | Robert'); DROP TABLE polls;-- | &lt;script&gt;alert(1)&lt;/script&gt; | 50% | 50% |\n",
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    run_flow(raw, warehouse)
+    assert rows(warehouse, "SELECT title FROM articles") == [("'); DROP TABLE polls; --",)]
+    assert rows(warehouse, "SELECT pollster, client FROM polls") == [
+        ("Robert'); DROP TABLE polls;--", "<script>alert(1)</script>")
+    ]
