@@ -84,10 +84,15 @@ def test_serve_schedules_a_deployment_and_its_run_loads(prefect_server, raw_dir,
          "--raw", str(raw_dir), "--warehouse", str(warehouse)],
         env=env, stdout=serve_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    os.environ["PREFECT_API_URL"] = api_url  # this test's own client talks to the same server
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # This test's own client talks to the same server. Prefect reads its settings once per
+    # process, so an environment variable set now would be ignored: override them instead.
+    settings = temporary_settings({PREFECT_API_URL: api_url})
+    settings.__enter__()
     try:
-        from prefect.client.orchestration import get_client
-        from prefect.deployments import run_deployment
 
         def deployment():
             with get_client(sync_client=True) as client:
@@ -96,7 +101,7 @@ def test_serve_schedules_a_deployment_and_its_run_loads(prefect_server, raw_dir,
                 except Exception:  # not registered yet
                     return None
 
-        found = wait_until(deployment, 120, "the deployment to be registered", serving)
+        found = wait_until(deployment, 240, "the deployment to be registered", serving)
         (schedule,) = found.schedules
         assert schedule.schedule.cron == "0 6 * * *"
         assert schedule.schedule.timezone == "Europe/Belgrade"
@@ -116,7 +121,7 @@ def test_serve_schedules_a_deployment_and_its_run_loads(prefect_server, raw_dir,
             after = client.read_deployment_by_name("wikipoll/wikipoll-scheduled")
         assert after.schedules[0].active and not after.paused
     finally:
-        os.environ.pop("PREFECT_API_URL", None)
+        settings.__exit__(None, None, None)
         if serving.poll() is None:
             serving.kill()
             serving.wait()
