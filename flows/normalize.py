@@ -65,9 +65,13 @@ class NormalizedArticle:
 
 
 class RowRejected(Exception):
+    """A row kept out of the load; `also` holds further problems of the same row, so a row
+    with two bad cells reports both at once rather than one per run."""
+
     def __init__(self, check_name: str, reason: str, column: str = "", value: str = ""):
         super().__init__(reason)
         self.check_name, self.reason, self.column, self.value = check_name, reason, column, value
+        self.also: list[RowRejected] = []
 
 
 def normalize_article(article: Article) -> NormalizedArticle:
@@ -115,16 +119,17 @@ def _table_record(article: Article, classified: ClassifiedTable) -> Record:
 
 
 def _reject(result: NormalizedArticle, table: SourceTable, row: SourceRow, error: RowRejected):
-    result.rejected.append(
+    result.rejected += [
         {
             **_lineage(result.article, table, row),
             "raw_text": row.raw_text,
-            "check_name": error.check_name,
-            "column_name": error.column,
-            "value": error.value,
-            "reason": error.reason,
+            "check_name": problem.check_name,
+            "column_name": problem.column,
+            "value": problem.value,
+            "reason": problem.reason,
         }
-    )
+        for problem in (error, *error.also)
+    ]
 
 
 def _skip(result: NormalizedArticle, table: SourceTable, row: SourceRow, reason: str):
@@ -344,6 +349,10 @@ def align_row(cells: list[Cell], columns: list[Column]) -> tuple[list[Cell | Non
     if not candidates:
         column, cell = misfits[0]
         shown = cell.text if cell is not None else ""
+        if len(misfits) == 1 and len(cells) >= len(columns) and column.role in _READ_STRICTLY:
+            # One bad value in a full row: read the row as written, so the strict reading
+            # reports this cell and any other bad one together.
+            return as_written, None
         if len(misfits) == 1 and len(cells) >= len(columns):
             raise RowRejected(
                 "unparseable_value", _misfit_reason(column, shown), column.label, shown
@@ -381,6 +390,9 @@ def _missing_labels(columns: list[Column], positions: tuple[int, ...]) -> str:
     ]
     return " and ".join(missing)
 
+
+# Roles whose values the strict readers refuse when they are not what the column holds.
+_READ_STRICTLY = (Role.DATE, Role.SAMPLE_SIZE, Role.ANSWER, Role.LEAD, Role.MARGIN_OF_ERROR)
 
 _EXPECTED = {
     Role.DATE: "a date", Role.POLLSTER: "a pollster name", Role.CLIENT: "a client name",
@@ -443,6 +455,21 @@ def _read(parser, cell: Cell | None, column: Column):
         ) from None
 
 
+def _read_value(column: Column, cell: Cell | None, table: SourceTable) -> object:
+    """The typed value of one cell of a poll row, read strictly for its column's role."""
+    if column.role == Role.DATE:
+        assert cell is not None  # a fitting alignment always has its date
+        return _read_date(cell, column, table)
+    if column.role == Role.POLLSTER:
+        return cell.text if cell is not None else None
+    readers = {
+        Role.CLIENT: _text_or_none, Role.SAMPLE_SIZE: parse_count, Role.LEAD: parse_lead,
+        Role.MARGIN_OF_ERROR: parse_margin_of_error, Role.ANSWER: parse_share,
+    }  # fmt: skip
+    reader = readers.get(column.role)
+    return _read(reader, cell, column) if reader is not None else None
+
+
 def _poll_record(
     result: NormalizedArticle,
     classified: ClassifiedTable,
@@ -450,48 +477,45 @@ def _poll_record(
     aligned: list[Cell | None],
     repair: str | None,
 ) -> None:
+    """One poll, its results and the cells behind them; every unreadable cell is reported."""
     article, table = result.article, classified.table
     poll_id = record_id(article, table, row)
-    values: Record = {"client": None, "sample_size": None, "lead": None, "margin_of_error": None}
+    values: dict[Role, object] = {}
     cells_used: list[Record] = []
     shares: list[tuple[Column, float]] = []
     results: list[Record] = []
-    span: DateSpan | None = None
+    problems: list[RowRejected] = []
     # The shares can only be expected to sum to about 100 when the table lists every answer.
     answers_complete = any(
         column.role == Role.ANSWER and is_catch_all_answer(column.label)
         for column in classified.columns
     )
     for column, cell in zip(classified.columns, aligned, strict=True):
+        try:
+            value = _read_value(column, cell, table)
+        except RowRejected as problem:
+            problems.append(problem)
+            continue
         if cell is not None and column.role not in (Role.OTHER, Role.EVENT):
             cells_used.append(_source_cell(poll_id, column.role.value, column, cell))
-        if column.role == Role.DATE:
-            assert cell is not None  # a fitting alignment always has its date
-            span = _read_date(cell, column, table)
-        elif column.role == Role.POLLSTER:
-            values["pollster"] = cell.text if cell is not None else None
-        elif column.role == Role.CLIENT:
-            values["client"] = _read(_text_or_none, cell, column)
-        elif column.role == Role.SAMPLE_SIZE:
-            values["sample_size"] = _read(parse_count, cell, column)
-        elif column.role == Role.LEAD:
-            values["lead"] = _read(parse_lead, cell, column)
-        elif column.role == Role.MARGIN_OF_ERROR:
-            values["margin_of_error"] = _read(parse_margin_of_error, cell, column)
-        elif column.role == Role.ANSWER:
-            share = _read(parse_share, cell, column)
-            if share is None:
-                answers_complete = False
-                continue
-            assert cell is not None
-            shares.append((column, share))
+        if column.role != Role.ANSWER:
+            values.setdefault(column.role, value)
+        elif value is None:
+            answers_complete = False
+        else:
+            assert cell is not None and isinstance(value, float)
+            shares.append((column, value))
             results.append({
                 "poll_id": poll_id, "option": column.label,
                 "answer_class": column.answer_class.value if column.answer_class else None,
-                "share": share, "raw_cell": cell.raw, "column_index": column.index + 1,
+                "share": value, "raw_cell": cell.raw, "column_index": column.index + 1,
                 "origin": cell.origin,
             })  # fmt: skip
-    assert span is not None
+    if problems:
+        problems[0].also = problems[1:]
+        raise problems[0]
+    span = values[Role.DATE]
+    assert isinstance(span, DateSpan)
     by_class = {}
     for answer_class in AnswerClass:
         matching = [value for column, value in shares if column.answer_class is answer_class]
@@ -507,11 +531,11 @@ def _poll_record(
             "fieldwork_end": span.end,
             "date_precision": span.precision,
             "year_inferred": span.year_inferred,
-            "pollster": values.get("pollster"),
-            "client": values["client"],
-            "sample_size": values["sample_size"],
-            "lead": values["lead"],
-            "margin_of_error": values["margin_of_error"],
+            "pollster": values.get(Role.POLLSTER),
+            "client": values.get(Role.CLIENT),
+            "sample_size": values.get(Role.SAMPLE_SIZE),
+            "lead": values.get(Role.LEAD),
+            "margin_of_error": values.get(Role.MARGIN_OF_ERROR),
             **by_class,
             "answer_count": len(shares),
             "answers_total": round(sum(value for _, value in shares), 6) if shares else None,

@@ -131,7 +131,7 @@ def test_finland_summary_and_blank_rows_are_skipped_with_reason(finland):
     ("line", "check_name", "reason_part"),
     [
         (20, "unparseable_value", "'84,6%' is not a percentage: use a decimal point"),
-        (21, "unparseable_value", "'abc' in column 'Yes' is not a percentage"),
+        (21, "unparseable_value", "'abc' is not a percentage (column 'Yes')"),
         (22, "too_many_cells", "the row has 9 cells but the header has 8 columns"),
         (23, "ambiguous_alignment", "fits equally well with"),
         (35, "unparseable_value", "'sometime' is not a date"),
@@ -292,3 +292,12 @@ def test_a_sort_key_gives_the_year_before_the_heading():
     (poll,) = normalize_article(article).polls
     assert poll["fieldwork_start"] == date(2024, 9, 16)
     assert poll["year_inferred"] is True
+
+
+def test_a_row_with_two_bad_cells_reports_both():
+    text = "= Two =\n| Date | Pollster | Sample size | Yes | No | Lead |\n| 2020 | X | 1,000 | 1,5% | abc | 3% |\n"
+    (first, second) = normalize_article(parse_article_text(text, "two.txt")).rejected
+    assert (first["column_name"], first["value"]) == ("Yes", "1,5%")
+    assert "use a decimal point" in first["reason"]
+    assert (second["column_name"], second["value"]) == ("No", "abc")
+    assert first["source_line"] == second["source_line"] == 3
