@@ -325,8 +325,17 @@ def _resolve_range(left: _Side, right: _Side, default_year: int | None, text: st
     return _span(start, end, text, inferred)
 
 
+# The dates the warehouse can hold: pandas keeps dates as nanoseconds since 1970, which reach
+# from 1677-09-22 to 2262-04-11; whole years inside that span are accepted.
+MIN_YEAR, MAX_YEAR = 1678, 2261
+
+
 def _resolve(side: _Side, year: int) -> _Resolved:
     """The days one side means once its year is known; impossible dates are refused."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise _Refusal(
+            f"the year {year} is outside the years wikipoll stores ({MIN_YEAR}–{MAX_YEAR})"
+        )
     try:
         if side.month is None:
             return _Resolved(date(year, 1, 1), date(year, 12, 31), "year")

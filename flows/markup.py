@@ -226,7 +226,9 @@ def _render_node(node: object, out: RenderedCell) -> str:
     if isinstance(node, ExternalLink):
         return _external_link_text(node.title, _render, out)
     if isinstance(node, HTMLEntity):
-        return node.normalize()
+        text = node.normalize()
+        # "&#xD800;" names half of a UTF-16 pair, which no UTF-8 text can hold: keep it as written.
+        return str(node) if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text) else text
     if isinstance(node, Comment):
         return ""
     if isinstance(node, Tag):
@@ -292,11 +294,16 @@ def _sort(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str:
     return args[1] if len(args) > 1 else (args[0] if args else "")
 
 
+MAX_PERCENTAGE_DECIMALS = 10
+
+
 def _percentage(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str:
     """{{percentage|part|whole|decimals}} computes part / whole as a percentage."""
     try:
         part, whole = float(args[0].replace(",", "")), float(args[1].replace(",", ""))
         decimals = int(args[2]) if len(args) > 2 and args[2] else 0
+        if not 0 <= decimals <= MAX_PERCENTAGE_DECIMALS:
+            return " ".join(args)  # {{percentage|1|3|100000}} would write 100 KB of digits
         return f"{100 * part / whole:.{decimals}f}%"
     except (IndexError, ValueError, ZeroDivisionError):
         return " ".join(args)
@@ -313,25 +320,25 @@ def _month_number(text: str) -> int | None:
 
 def _date_text(year: str, month: str = "", day: str = "") -> str:
     """Year, month, day (as numbers or names) written the way the date parser reads them."""
-    month_number = int(month) if month.isdigit() else _month_number(month) if month else None
+    month_number = int(month) if month.isdecimal() else _month_number(month) if month else None
     if month_number is None or not 1 <= month_number <= 12:
         return year
     month_name = _month_name(month_number)
-    return f"{int(day)} {month_name} {year}" if day.isdigit() else f"{month_name} {year}"
+    return f"{int(day)} {month_name} {year}" if day.isdecimal() else f"{month_name} {year}"
 
 
 def _dts(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str:
     """{{dts|2024|3|7}}, {{dts|2024|March|7}} or {{dts|7 March 2024}}: a sortable date."""
     if len(args) == 1:
         return args[0]
-    if args and args[0].isdigit() and len(args[0]) == 4:
+    if args and args[0].isdecimal() and len(args[0]) == 4:
         return _date_text(args[0], *(args[1:3]))
     return " ".join(args)
 
 
 def _start_date(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str:
     """{{start date|2024|3|7}}: year, month, day as numbers."""
-    return _date_text(*args[:3]) if args and args[0].isdigit() else " ".join(args)
+    return _date_text(*args[:3]) if args and args[0].isdecimal() else " ".join(args)
 
 
 def _opdrts(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str:
@@ -343,7 +350,7 @@ def _opdrts(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str
     padded = [*args, "", "", "", ""]
     first_day, last_day, month, year = (value.strip() for value in padded[:4])
     month_number = _month_number(month)
-    if not (last_day.isdigit() and year.isdigit() and month_number):
+    if not (last_day.isdecimal() and year.isdecimal() and month_number):
         return " ".join(value for value in args[:4] if value)
     try:
         end = date(int(year), month_number, int(last_day))
@@ -351,7 +358,7 @@ def _opdrts(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str
         return " ".join(value for value in args[:4] if value)
     if not first_day:
         return f"{end.day} {_month_name(end.month)} {end.year}"
-    if not first_day.isdigit():
+    if not first_day.isdecimal():
         return f"{first_day}–{last_day} {month} {year}"
     if int(first_day) <= end.day:
         return f"{int(first_day)}–{end.day} {_month_name(end.month)} {end.year}"

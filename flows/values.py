@@ -14,6 +14,9 @@ from enum import Enum
 
 from flows.vocabulary import TIE_TOKENS, is_null_token
 
+# Above any sample size, and within the warehouse's INTEGER column.
+MAX_COUNT = 10**9
+
 
 class ValueParseError(ValueError):
     pass
@@ -84,7 +87,10 @@ def parse_count(text: str) -> int | None:
         return None
     if not _COUNT.match(stripped):
         raise ValueParseError(f"{text!r} is not a whole number")
-    return int(re.sub(r"[, \u00a0\u2009\u202f]", "", stripped))
+    count = int(re.sub(r"[, \u00a0\u2009\u202f]", "", stripped))
+    if count > MAX_COUNT:
+        raise ValueParseError(f"{text!r} is more people than there are (over {MAX_COUNT:,})")
+    return count
 
 
 def parse_lead(text: str) -> float | None:

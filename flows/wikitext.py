@@ -596,6 +596,12 @@ def _grid_cell(text: str, raw: _RawCell, renderer: _CellRenderer) -> _GridCell:
 _HOLE = Cell(raw="", text="")  # an empty slot left between taken ones
 
 
+# Spans can make a grid grow without bound (every rowspan pushes later cells right); no real
+# table comes near these, and past them a table is reported, not expanded.
+MAX_GRID_COLUMNS = 1000
+MAX_GRID_CELLS = 1_000_000
+
+
 def expand_spans(rows: list[list[_GridCell]]) -> list[list[Cell]]:
     """Lay cells out as the HTML table model does, copying spanned cells into every slot.
 
@@ -608,12 +614,21 @@ def expand_spans(rows: list[list[_GridCell]]) -> list[list[Cell]]:
     """
     count = len(rows)
     taken: list[dict[int, Cell]] = [{} for _ in range(count)]
+    placed = 0
     for row_number, row in enumerate(rows):
         slots = taken[row_number]
         column = 0
+        overflow: list[Cell] = []
         for cell, rowspan, colspan in row:
             while column in slots:
                 column += 1
+            if column >= MAX_GRID_COLUMNS:
+                overflow.append(cell)
+                continue
+            if placed >= MAX_GRID_CELLS:  # enough copies: the rest keep their own slot only
+                rowspan = colspan = 1
+            colspan = min(colspan, MAX_GRID_COLUMNS - column)
+            placed += max(rowspan, 1) * colspan
             if rowspan == 1 and colspan == 1:
                 slots[column] = cell
                 column += 1
@@ -632,6 +647,11 @@ def expand_spans(rows: list[list[_GridCell]]) -> list[list[Cell]]:
                     else:
                         target[column + extra] = across if extra else cell
             column += colspan
+        if overflow:  # kept in one last cell, which the width check then reports
+            slots[MAX_GRID_COLUMNS] = Cell(
+                raw=" || ".join(cell.raw for cell in overflow),
+                text=" ".join(cell.text for cell in overflow),
+            )
     grid_rows: list[list[Cell]] = []
     for slots in taken:
         width = max(slots) + 1 if slots else 0
@@ -672,13 +692,15 @@ def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTa
     """
     grid = [[_grid_cell(text, cell, renderer) for cell in row.cells] for row in raw.rows]
     expanded = expand_spans(grid)
-    width = max((len(row) for row in expanded), default=0)
     header_count = 0
     while header_count < len(expanded) and _is_header_row(expanded[header_count]):
         header_count += 1
     if header_count and header_count == len(expanded):
         header_count = 1  # a table of header cells only: keep its rows as data
-    header = combine_header(expanded[:header_count], width)
+    # The header is as wide as its own rows: a data row with more cells than it is then
+    # reported (too_many_cells) instead of widening the table with unlabelled columns.
+    widths = [len(row) for row in (expanded[:header_count] or expanded)]
+    header = combine_header(expanded[:header_count], max(widths, default=0))
     header_raw = ""
     if header_count:
         header_raw = text[raw.rows[0].raw_start : raw.rows[header_count - 1].raw_end].strip()

@@ -14,7 +14,7 @@ from flows.article import Article, Cell, SourceTable
 from flows.markup import MarkupError
 from flows.parse import ArticleError, parse_article_file, parse_article_text, title_from_path
 from flows.wikitext import (
-    MAX_COLSPAN,
+    MAX_GRID_COLUMNS,
     UNPARSED_NOTE,
     mask_opaque,
     parse_wikitext_article,
@@ -472,7 +472,8 @@ def test_huge_rowspan_is_clamped_to_the_table() -> None:
 def test_rowspan_zero_runs_to_the_end_and_huge_colspan_is_clamped() -> None:
     table = only_table("{|\n| rowspan=0 | a || colspan=99999 | b\n|-\n| c\n|-\n| d\n|}")
     assert [texts(row.cells)[:2] for row in table.rows] == [["a", "b"], ["a", "c"], ["a", "d"]]
-    assert len(table.rows[0].cells) == 1 + MAX_COLSPAN
+    # colspan is clamped to 1000, and the grid to 1000 columns in all.
+    assert len(table.rows[0].cells) == MAX_GRID_COLUMNS
 
 
 def test_tables_in_pre_nowiki_source_code_and_comments_are_not_tables() -> None:
