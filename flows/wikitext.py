@@ -647,10 +647,9 @@ def expand_spans(rows: list[list[_GridCell]]) -> list[list[Cell]]:
                     else:
                         target[column + extra] = across if extra else cell
             column += colspan
-        if overflow:  # kept in one last cell, which the width check then reports
+        if overflow:  # their text is kept in one last cell, which the width check reports
             slots[MAX_GRID_COLUMNS] = Cell(
-                raw=" || ".join(cell.raw for cell in overflow),
-                text=" ".join(cell.text for cell in overflow),
+                raw="", text=" ".join(cell.text for cell in overflow if cell.text)
             )
     grid_rows: list[list[Cell]] = []
     for slots in taken:
