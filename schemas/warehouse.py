@@ -182,12 +182,33 @@ class Article(pa.DataFrameModel):
     run_id: Series[str] = pa.Field(
         description="The load run that loaded the article (see `load_runs`)."
     )
-    file_size: Series[pd.Int64Dtype] = pa.Field(nullable=True, metadata={"sql_type": "BIGINT"}, description="The file's size in bytes when loaded; with file_mtime_ns, how a re-run knows the file is unchanged without reading it. NULL for dump pages.")
-    file_mtime_ns: Series[pd.Int64Dtype] = pa.Field(nullable=True, metadata={"sql_type": "BIGINT"}, description="The file's modification time (ns since the epoch) when loaded.")
-    control_characters_replaced: Series[int] = pa.Field(ge=0, description="NULs and other control characters read as U+FFFD (a value holding one is rejected with the reason).")
-    page_id: Series[pd.Int64Dtype] = pa.Field(nullable=True, metadata={"sql_type": "BIGINT"}, description="The wiki page id, for pages from a dump or the API.")
-    revision_id: Series[pd.Int64Dtype] = pa.Field(nullable=True, metadata={"sql_type": "BIGINT"}, description="The revision of the page the rows came from, for pages from a dump or the API.")
-    revision_timestamp: Series[str] = pa.Field(nullable=True, description="When that revision was saved (ISO 8601, UTC).")
+    file_size: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        metadata={"sql_type": "BIGINT"},
+        description="The file's size in bytes when loaded; with file_mtime_ns, how a re-run knows the file is unchanged without reading it. NULL for dump pages.",
+    )
+    file_mtime_ns: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        metadata={"sql_type": "BIGINT"},
+        description="The file's modification time (ns since the epoch) when loaded.",
+    )
+    control_characters_replaced: Series[int] = pa.Field(
+        ge=0,
+        description="NULs and other control characters read as U+FFFD (a value holding one is rejected with the reason).",
+    )
+    page_id: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        metadata={"sql_type": "BIGINT"},
+        description="The wiki page id, for pages from a dump or the API.",
+    )
+    revision_id: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        metadata={"sql_type": "BIGINT"},
+        description="The revision of the page the rows came from, for pages from a dump or the API.",
+    )
+    revision_timestamp: Series[str] = pa.Field(
+        nullable=True, description="When that revision was saved (ISO 8601, UTC)."
+    )
 
     class Config:
         coerce = True
@@ -493,28 +514,54 @@ class QualityWarning(Lineage):
 class LoadRun(pa.DataFrameModel):
     """`load_runs`: one row per run that reached the warehouse, with its row accounting."""
 
-    run_id: Series[str] = pa.Field(unique=True, description="The run's id (the Prefect flow run id when run by Prefect).")
+    run_id: Series[str] = pa.Field(
+        unique=True, description="The run's id (the Prefect flow run id when run by Prefect)."
+    )
     started_at: Series[pd.Timestamp] = pa.Field(description="When the run started (UTC).")
-    finished_at: Series[pd.Timestamp] = pa.Field(nullable=True, description="When its load committed or it failed (UTC); NULL while running or when interrupted.")
-    status: Series[str] = pa.Field(isin=["running", "completed", "failed", "interrupted"], description="'running'; 'completed' when its load committed; 'failed' (see error) or 'interrupted' (the process died; found by the next run) leave the warehouse as it was.")
+    finished_at: Series[pd.Timestamp] = pa.Field(
+        nullable=True,
+        description="When its load committed or it failed (UTC); NULL while running or when interrupted.",
+    )
+    status: Series[str] = pa.Field(
+        isin=["running", "completed", "failed", "interrupted"],
+        description="'running'; 'completed' when its load committed; 'failed' (see error) or 'interrupted' (the process died; found by the next run) leave the warehouse as it was.",
+    )
     error: Series[str] = pa.Field(nullable=True, description="Why a failed run failed.")
     raw_dir: Series[str] = pa.Field(description="The folder the articles were read from.")
     host: Series[str] = pa.Field(description="The machine the run ran on.")
-    pid: Series[int] = pa.Field(description="The process that ran it: a 'running' row whose process is gone was interrupted.")
+    pid: Series[int] = pa.Field(
+        description="The process that ran it: a 'running' row whose process is gone was interrupted."
+    )
     articles: Series[int] = pa.Field(ge=0, description="Articles loaded (new or changed).")
-    articles_unchanged: Series[int] = pa.Field(ge=0, description="Articles skipped because their file had not changed since it was loaded.")
-    articles_refused: Series[int] = pa.Field(ge=0, description="Files that could not be read or parsed (see `rejected_rows`).")
-    articles_pruned: Series[int] = pa.Field(ge=0, description="Articles removed because their file is gone (only with --prune).")
+    articles_unchanged: Series[int] = pa.Field(
+        ge=0, description="Articles skipped because their file had not changed since it was loaded."
+    )
+    articles_refused: Series[int] = pa.Field(
+        ge=0, description="Files that could not be read or parsed (see `rejected_rows`)."
+    )
+    articles_pruned: Series[int] = pa.Field(
+        ge=0, description="Articles removed because their file is gone (only with --prune)."
+    )
     polls: Series[int] = pa.Field(ge=0, description="Polls loaded.")
     events: Series[int] = pa.Field(ge=0, description="Events loaded.")
-    rejected: Series[int] = pa.Field(ge=0, description="Rows of `rejected_rows` written (a row failing two checks counts twice).")
+    rejected: Series[int] = pa.Field(
+        ge=0, description="Rows of `rejected_rows` written (a row failing two checks counts twice)."
+    )
     skipped: Series[int] = pa.Field(ge=0, description="Rows skipped (blank, summary, template).")
     warnings: Series[int] = pa.Field(ge=0, description="Quality warnings recorded.")
     repaired: Series[int] = pa.Field(ge=0, description="Polls whose shifted cells were realigned.")
-    rows_in: Series[int] = pa.Field(ge=0, description="Data rows of the poll and timeline tables read: always rows_loaded + rows_rejected + rows_skipped, or the run fails.")
+    rows_in: Series[int] = pa.Field(
+        ge=0,
+        description="Data rows of the poll and timeline tables read: always rows_loaded + rows_rejected + rows_skipped, or the run fails.",
+    )
     rows_loaded: Series[int] = pa.Field(ge=0, description="Data rows loaded as a poll or an event.")
-    rows_rejected: Series[int] = pa.Field(ge=0, description="Data rows kept aside in `rejected_rows` (counted once however many checks they failed).")
-    rows_skipped: Series[int] = pa.Field(ge=0, description="Data rows skipped with a reason (`skipped_rows`).")
+    rows_rejected: Series[int] = pa.Field(
+        ge=0,
+        description="Data rows kept aside in `rejected_rows` (counted once however many checks they failed).",
+    )
+    rows_skipped: Series[int] = pa.Field(
+        ge=0, description="Data rows skipped with a reason (`skipped_rows`)."
+    )
 
     class Config:
         coerce = True
