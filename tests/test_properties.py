@@ -16,9 +16,8 @@ Each property is a plain function `check_*` run by a test below and, with many m
 `tests/fuzz.py` (see `PROPERTIES`). `WIKIPOLL_FUZZ_EXAMPLES` sets the number of examples (default
 150; the pipeline properties run a quarter of it and the sample a tenth: each of their examples
 costs a pandera validation).
-Bugs these properties found are kept as regression tests at the end, each pinning its minimal failing example;
-the general properties step around those triggers only (see `known_bug`), so they keep guarding
-everything else.
+The bugs these properties found are fixed; each is kept as a regression test at the end, pinning
+its minimal failing example.
 """
 
 from __future__ import annotations
@@ -380,67 +379,6 @@ def visible_plain(raw: str) -> str | None:
     return text
 
 
-# --- known bugs: the general properties step around exactly these triggers ------------------------
-
-_ENTITY = re.compile(r"&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));")
-
-
-def _surrogate_entity(text: str) -> bool:
-    """BUG E: `&#xD800;` renders as a lone surrogate, which no UTF-8 writer accepts."""
-    for decimal, hexadecimal in _ENTITY.findall(text):
-        code = int(decimal) if decimal else int(hexadecimal, 16)
-        if 0xD800 <= code <= 0xDFFF:
-            return True
-    return False
-
-
-_DATE_TEMPLATE = re.compile(r"\{\{\s*(?:dts|start[ _]date|end[ _]date|opdrts)\s*\|", re.I)
-
-
-def _non_decimal_digit_in_template(text: str) -> bool:
-    """BUG A: a template handler calls int() on an argument that only str.isdigit() accepts."""
-    for match in _DATE_TEMPLATE.finditer(text):
-        depth, position = 1, match.end()
-        while depth and position < len(text):  # to the `}}` closing it, nested ones included
-            if text.startswith("{{", position):
-                depth, position = depth + 1, position + 2
-            elif text.startswith("}}", position):
-                depth, position = depth - 1, position + 2
-            else:
-                position += 1
-        if any(ch.isdigit() and not ch.isdecimal() for ch in text[match.end() : position]):
-            return True
-    return False
-
-
-def _big_percentage_decimals(text: str) -> bool:
-    """BUG B: {{percentage|…|…|N}} writes N decimals, however large N is."""
-    return re.search(r"percentage\s*\|[^|}]*\|[^|}]*\|\s*\+?\d{3,}", text, re.I) is not None
-
-
-def known_bug(text: str) -> bool:
-    return (
-        _surrogate_entity(text)
-        or _non_decimal_digit_in_template(text)
-        or _big_percentage_decimals(text)
-    )
-
-
-PANDAS_FIRST_DAY, PANDAS_LAST_DAY = date(1677, 9, 22), date(2262, 4, 11)
-
-
-def _outside_pandas_dates(normalized) -> bool:
-    """BUG C: a date pandas' datetime64[ns] cannot hold makes validation raise for the batch."""
-    days = [poll[key] for poll in normalized.polls for key in ("fieldwork_start", "fieldwork_end")]
-    days += [event[key] for event in normalized.events for key in ("event_date", "event_end")]
-    return any(not PANDAS_FIRST_DAY <= day <= PANDAS_LAST_DAY for day in days)
-
-
-def _count_beyond_int64(normalized) -> bool:
-    """BUG F: a sample size beyond int64 is rejected under pandera's internal check names."""
-    return any((poll["sample_size"] or 0) >= 2**63 for poll in normalized.polls)
-
-
 # --- property 1: cell values ----------------------------------------------------------------------
 
 
@@ -542,7 +480,6 @@ def check_render_cell(source: str) -> None:
 
 
 def check_render_cell_general(source: str) -> None:
-    assume(not known_bug(source))
     check_render_cell(source)
 
 
@@ -786,15 +723,12 @@ def check_flattened_article(text: str) -> None:
 
 def check_pipeline(text: str, article_format: str) -> None:
     """parse + normalize + validate: no surprise, every row accounted for, every value as written."""
-    assume(not known_bug(text))
     try:
         article = parse_article_text(text, "fuzz.txt", article_format=article_format)
     except ArticleError as error:  # a refused file: only for what the README says is refused
         assert "\x00" in text or "give back" in error.reason, error
         return
     normalized = normalize_article(article)
-    assume(not _outside_pandas_dates(normalized))
-    assume(not _count_beyond_int64(normalized))
     batch = validate_batch([normalized], RUN)
     frames = batch.frames
     lines = text.split("\n")
@@ -919,7 +853,6 @@ def check_forms_agree(table: tuple[list[str], list[list[str]]]) -> None:
     """The same plain table, flattened or in wikitext, gives the same polls, events, skips and
     rejections row by row."""
     flattened, wikitext = _both_forms(*table)
-    assume(not known_bug(flattened))
     assert _outcomes(flattened, "flattened") == _outcomes(wikitext, "wikitext"), (
         flattened,
         wikitext,
@@ -981,7 +914,6 @@ def _grid_cells(article) -> int:
 def check_wikitext(text: str) -> None:
     """An Article or ArticleError (for a NUL only), fast, with a grid of Cells whose copies say
     where they come from."""
-    assume(not known_bug(text))
     started = time.perf_counter()
     try:
         article = parse_wikitext_article(text, "fuzz.wiki", "0" * 64)
