@@ -23,6 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows.load import LoadSummary, WarehouseLoad, begin_run, fail_run, stored_files
 from flows.parse import DEFAULT_MAX_FILE_BYTES, ArticleError, find_article_files, source_path_of
@@ -270,18 +271,19 @@ def wikipoll_flow(
                 transformed.extend(future.result())
         for refused in transformed.refused:
             logger.warning("%s", refused)
-        validated = validate_task(transformed, run)
+        # quote(): Prefect would otherwise walk every record of these inputs looking for futures.
+        validated = validate_task(quote(transformed), run)
         keep = None
         if prune:
             keep = {source_path_of(path, raw) for path in sources.files}
         plan = LoadPlan(validated, sources.dumps, stored, keep, len(unchanged),
                         parse_budget_seconds, full_refresh)  # fmt: skip
-        summary = load_task(warehouse_path, plan, run, raw)
+        summary = load_task(warehouse_path, quote(plan), run, raw)
     except BaseException as error:
         fail_run(warehouse_path, run, error)
         raise
     articles = article_summaries(validated)
-    publish_artifacts(articles, validated)
+    publish_artifacts(articles, quote(validated))
     logger.info(
         "loaded %d articles (%d unchanged, %d pruned): %d polls, %d events, %d rejected, "
         "%d repaired into %s", summary.articles, summary.articles_unchanged,
