@@ -81,7 +81,7 @@ from benchmarks.generate import WORDS, _prose, corpus, poll_table  # noqa: E402
 RUN_DATE = date(2025, 6, 30)  # after every generated date, so no row fails not_after_run_date
 MB = 1e6
 KB = 1024  # VmHWM, VmRSS and ru_maxrss are in KiB
-DUMP_BATCH_BYTES = 16 * 1024**2  # as flows.pipeline.DUMP_BATCH_BYTES (not imported: Prefect)
+DUMP_BATCH_BYTES = 4 * 1024**2  # as flows.pipeline.DUMP_BATCH_BYTES (not imported: Prefect)
 MAX_BATCH_ARTICLES = 500  # as flows.pipeline.MAX_BATCH_ARTICLES
 RECORD_KINDS = ("tables", "polls", "poll_results", "events", "source_cells", "rejected", "skipped")
 # Fields a plain reader may legitimately read differently: none. The reference knows every row's

@@ -243,12 +243,11 @@ def validate(
     """Check every article without loading: exit 0 clean, 1 on any error (or warning with
     --strict), 2 when it could not run."""
     from flows.transform import transform_isolated
-    from flows.validate import new_run, validate_batch
+    from flows.validate import new_run
 
     files = _article_files(raw)
-    transformed = transform_isolated(files, raw, parse_budget, None, int(max_file_mb * 1024**2))
     run = new_run(run_id="validate", run_date=run_date.date() if run_date else None)
-    validated = validate_batch(transformed.articles, run, transformed.refused)
+    validated = transform_isolated(files, raw, run, parse_budget, None, int(max_file_mb * 1024**2))
     findings = _findings(validated.frames, raw)
     if output_format is OutputFormat.json:
         typer.echo(json.dumps(findings, indent=2, ensure_ascii=False))

@@ -97,9 +97,18 @@ def sql_type(column: pa.Column) -> str:
     raise TypeError(f"no DuckDB type for pandera dtype {column.dtype}")
 
 
+# Built once, at import: pandera builds a model's schema lazily and again in every thread, and its
+# first build imports more of pandera (and dask), which would otherwise land inside a run.
+_SCHEMAS = {model: model.to_schema() for model in WAREHOUSE_TABLES.values()}
+
+
+def _schema(model: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
+    return _SCHEMAS[model]
+
+
 def table_ddl(name: str, model: type[pa.DataFrameModel]) -> list[str]:
     """CREATE TABLE for a model, then a COMMENT per column carrying its description."""
-    schema = model.to_schema()
+    schema = _schema(model)
     columns = ",\n  ".join(
         f"{column} {sql_type(spec)}{'' if spec.nullable else ' NOT NULL'}"
         for column, spec in schema.columns.items()
@@ -158,28 +167,26 @@ def connect(
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables; refuse a table whose columns are not the contract's."""
-    existing = {
-        table: [
-            column
-            for (column,) in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = "
-                "current_schema() ORDER BY column_index",
-                [table],
-            ).fetchall()
-        ]
-        for table in WAREHOUSE_TABLES
-    }
+    existing: dict[str, list[str]] = {table: [] for table in WAREHOUSE_TABLES}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = "
+        "current_schema() AND list_contains(?, table_name) ORDER BY table_name, column_index",
+        [list(WAREHOUSE_TABLES)],
+    ).fetchall():
+        existing[table].append(column)
+    missing: list[str] = []
     for name, model in WAREHOUSE_TABLES.items():
-        expected = list(model.to_schema().columns)
+        expected = list(_schema(model).columns)
         if not existing[name]:
-            for statement in table_ddl(name, model):
-                con.execute(statement)
+            missing += table_ddl(name, model)
         elif existing[name] != expected:
             raise WarehouseError(
                 f"table {name} has columns {existing[name]}, this version of wikipoll expects "
                 f"{expected}: the file was made by another version. Load into a new file, or "
                 "delete this one and run again (it is rebuilt from raw/)."
             )
+    if missing:  # one call: a statement per call costs milliseconds each, and there are ~150
+        con.execute(";\n".join(missing))
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -227,7 +234,7 @@ def begin_run(warehouse: Path, run: RunInfo, raw_dir: str,
                 "UPDATE load_runs SET status = 'interrupted' WHERE list_contains(?, run_id)",
                 [interrupted],
             )
-        _insert(con, "load_runs", _load_run_frame(run, raw_dir, LoadSummary(run.run_id), "running"))
+        _record_run(con, run, raw_dir, LoadSummary(run.run_id), "running")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -312,8 +319,7 @@ class WarehouseLoad:
         try:
             if error is None:
                 self.con.execute("DELETE FROM load_runs WHERE run_id = ?", [self.run.run_id])
-                record = _load_run_frame(self.run, self.raw_dir, self.summary, "completed")
-                _insert(self.con, "load_runs", record)
+                _record_run(self.con, self.run, self.raw_dir, self.summary, "completed")
                 create_views(self.con)
                 self.con.execute("COMMIT")
             else:
@@ -374,18 +380,28 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         con.unregister("incoming_frame")
 
 
-def _load_run_frame(run: RunInfo, raw_dir: str, summary: LoadSummary, status: str) -> pd.DataFrame:
+def _record_run(
+    con: duckdb.DuckDBPyConnection, run: RunInfo, raw_dir: str, summary: LoadSummary, status: str
+) -> None:
+    """Insert the run's row into load_runs: its counts, status and where it ran.
+
+    One row of values we made ourselves: a parameterized INSERT, which DuckDB checks against the
+    table's types, costs less than building and validating a frame.
+    """
     counts = {name: getattr(summary, name) for name in LoadSummary.__dataclass_fields__}
     record = {
         **counts,
         "run_id": run.run_id,
-        "started_at": pd.Timestamp(run.started_at),
-        "finished_at": None if status == "running" else pd.Timestamp(
-            datetime.now(UTC).replace(tzinfo=None)),
+        "started_at": run.started_at,
+        "finished_at": None if status == "running" else datetime.now(UTC).replace(tzinfo=None),
         "status": status,
         "error": None,
         "raw_dir": raw_dir,
         "host": socket.gethostname(),
         "pid": os.getpid(),
-    }  # fmt: skip
-    return LoadRun.validate(pd.DataFrame([record]))
+    }
+    assert set(record) == set(_schema(LoadRun).columns), "load_runs columns changed"
+    con.execute(
+        f"INSERT INTO load_runs ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+        list(record.values()),
+    )

@@ -3,11 +3,12 @@
 The flow reads as the story of a run, and each task is a thin wrapper around a function that
 works without Prefect (`wikipoll validate` calls them directly). Articles are transformed in
 batches, one Prefect task per batch (a task costs milliseconds of orchestration, an article
-often less), each batch in a worker process that stops an article running over its time budget;
-the batches run in parallel on Prefect's thread pool (each thread only supervises its worker
-process) or on a Dask cluster. A single writer then loads everything in one transaction. One
-article that cannot be read, runs over its budget or trips a bug is reported with the reason and
-kept aside; it never stops the others.
+often less), each batch in a worker process that stops an article running over its time budget
+and validates the batch, so only compact frames come back to the flow; the batches run in
+parallel on Prefect's thread pool (each thread only supervises its worker process) or on a Dask
+cluster. A single writer then loads everything in one transaction. One article that cannot be
+read, runs over its budget or trips a bug is reported with the reason and kept aside; it never
+stops the others.
 """
 
 # No `from __future__ import annotations` here: Prefect builds the flow's parameter model from
@@ -32,11 +33,11 @@ from flows.sources import DumpStats, SourceArticle, find_dump_files, iter_dump
 from flows.summary import article_summaries, validation_markdown
 from flows.transform import (
     DEFAULT_PARSE_BUDGET_SECONDS,
-    TransformedBatch,
+    start_fork_server,
     transform_isolated,
     worker_count,
 )
-from flows.validate import RunInfo, ValidatedBatch, new_run, validate_batch
+from flows.validate import RunInfo, ValidatedBatch, combine_batches, new_run, validate_batch
 
 DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_WAREHOUSE = Path("warehouse") / "wikipoll.duckdb"
@@ -44,7 +45,7 @@ BATCHES_PER_WORKER = 4  # enough to even out articles of very different sizes
 MIN_BATCH_BYTES = 256 * 1024
 MAX_BATCH_BYTES = 32 * 1024**2
 MAX_BATCH_ARTICLES = 500
-DUMP_BATCH_BYTES = 16 * 1024**2
+DUMP_BATCH_BYTES = 4 * 1024**2
 
 
 def plan_batches(paths: list[Path], workers: int) -> list[list[Path]]:
@@ -119,15 +120,16 @@ def split_unchanged(
     return changed, unchanged
 
 
-@task(name="transform batch", cache_policy=NO_CACHE)
+@task(name="transform and validate batch", cache_policy=NO_CACHE)
 def transform_batch(
     paths: list[Path],
     raw_dir: Path,
+    run: RunInfo,
     budget_seconds: float,
     max_bytes: int,
     progress: ArticleProgress | None = None,
-) -> TransformedBatch:
-    return transform_isolated(paths, raw_dir, budget_seconds, progress, max_bytes)
+) -> ValidatedBatch:
+    return transform_isolated(paths, raw_dir, run, budget_seconds, progress, max_bytes)
 
 
 @task(name="publish artifacts", cache_policy=NO_CACHE)
@@ -143,11 +145,6 @@ def publish_artifacts(articles: pd.DataFrame, validated: ValidatedBatch) -> None
         key="wikipoll-validation",
         description="Rows kept out of the load and quality warnings, with their reasons.",
     )
-
-
-@task(name="validate", cache_policy=NO_CACHE)
-def validate_task(batch: TransformedBatch, run: RunInfo) -> ValidatedBatch:
-    return validate_batch(batch.articles, run, batch.refused)
 
 
 @task(name="record run start", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
@@ -194,8 +191,8 @@ def load_dump(
     full_refresh: bool,
     keep: set[str] | None,
 ) -> DumpStats:
-    """Stream a dump into an open load: batches of pages are transformed in a worker process,
-    validated and written, so memory holds one batch, never the dump."""
+    """Stream a dump into an open load: batches of pages are transformed and validated in a
+    worker process and written, so memory holds one batch, never the dump."""
     stats = DumpStats()
     pending: list[SourceArticle] = []
     pending_bytes = 0
@@ -203,8 +200,7 @@ def load_dump(
     def flush() -> None:
         nonlocal pending, pending_bytes
         if pending:
-            transformed = transform_isolated(pending, dump.parent, budget_seconds)
-            load.write(validate_batch(transformed.articles, run, transformed.refused))
+            load.write(transform_isolated(pending, dump.parent, run, budget_seconds))
         pending, pending_bytes = [], 0
 
     for page in iter_dump(dump, stats=stats):
@@ -245,6 +241,9 @@ def wikipoll_flow(
 ) -> RunReport:
     """Load the articles of `raw_dir` that changed since the last run into `warehouse`."""
     logger = get_run_logger()
+    in_process = isinstance(_task_runner(), ThreadPoolTaskRunner)
+    if in_process:
+        start_fork_server()
     raw, warehouse_path = Path(raw_dir), Path(warehouse)
     run = new_run(run_id=str(flow_run.id) if flow_run.id else None, run_date=run_date)
     sources = list_sources(raw)
@@ -260,24 +259,22 @@ def wikipoll_flow(
             "batches; %d dumps", len(sources.files), raw, len(unchanged), len(changed),
             len(batches), len(sources.dumps),
         )  # fmt: skip
-        transformed = TransformedBatch()
-        in_process = isinstance(_task_runner(), ThreadPoolTaskRunner)
         with ArticleProgress(len(changed), logger) as progress:
             futures = transform_batch.map(
-                batches, unmapped(raw), unmapped(parse_budget_seconds), unmapped(max_file_bytes),
-                unmapped(progress if in_process else None),
+                batches, unmapped(raw), unmapped(run), unmapped(parse_budget_seconds),
+                unmapped(max_file_bytes), unmapped(progress if in_process else None),
             )  # fmt: skip
-            for future in futures:
-                transformed.extend(future.result())
-        for refused in transformed.refused:
+            results = [future.result() for future in futures]
+        validated = combine_batches(results) if results else validate_batch([], run)
+        del results
+        for refused in validated.refused_files:
             logger.warning("%s", refused)
-        # quote(): Prefect would otherwise walk every record of these inputs looking for futures.
-        validated = validate_task(quote(transformed), run)
         keep = None
         if prune:
             keep = {source_path_of(path, raw) for path in sources.files}
         plan = LoadPlan(validated, sources.dumps, stored, keep, len(unchanged),
                         parse_budget_seconds, full_refresh)  # fmt: skip
+        # quote(): Prefect would otherwise walk every value of these inputs looking for futures.
         summary = load_task(warehouse_path, quote(plan), run, raw)
     except BaseException as error:
         fail_run(warehouse_path, run, error)
@@ -290,7 +287,7 @@ def wikipoll_flow(
         summary.articles_pruned, summary.polls, summary.events, summary.rejected,
         summary.repaired, warehouse_path,
     )  # fmt: skip
-    return RunReport(summary, articles, transformed.refused, interrupted)
+    return RunReport(summary, articles, validated.refused_files, interrupted)
 
 
 def _task_runner() -> object:

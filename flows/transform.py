@@ -1,21 +1,26 @@
 """Stages 1–3 for a set of files: parse, extract and normalize each, one article at a time.
 
-`transform_files` does it in this process. `transform_isolated` does it in a worker process that
-is stopped when one article runs over its time budget: mwparserfromhell is super-linear on some
-broken markup (64 KB of unclosed `{{a|b ` takes 30 s, 1 MB would take hours), a thread cannot be
-stopped, and one broken article must never stall a scheduled run. The article that ran over is
-reported as not parsed, with the reason, and a fresh worker goes on with the rest.
+`transform_files` does it in this process. `transform_isolated` does it, then validates the batch
+(stage 4), in a worker process that is stopped when one article runs over its time budget:
+mwparserfromhell is super-linear on some broken markup (64 KB of unclosed `{{a|b ` takes 30 s,
+1 MB would take hours), a thread cannot be stopped, and one broken article must never stall a
+scheduled run. The article that ran over is reported as not parsed, with the reason, and a fresh
+worker goes on with the rest.
 
-Nothing here imports Prefect, pandas or DuckDB, so a worker starts fast.
+Nothing here imports Prefect or DuckDB; workers are forked from a server that has already
+imported pandas and pandera, so a worker starts fast.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
@@ -31,6 +36,7 @@ from flows.parse import (
     source_path_of,
 )
 from flows.sources import SourceArticle, read_sidecar
+from flows.validate import RunInfo, ValidatedBatch, validate_batch
 
 DEFAULT_PARSE_BUDGET_SECONDS = 5.0
 DEFAULT_WORKER_MEMORY_BYTES = 4 * 1024**3
@@ -149,32 +155,73 @@ def transform_files(
 
 # --- in a worker process, under a time budget ----------------------------------------------------
 
+# What the parent sends a worker after a batch's last article: validate what you hold, send it.
+_VALIDATE = "validate"
+
+
+@dataclass
+class _Failed:
+    """Validation raised in the worker: the parent raises it again, with the worker's traceback."""
+
+    error: Exception
+    traceback: str
+
 
 def _worker(connection: Connection, raw_dir: str, max_bytes: int, memory_bytes: int) -> None:
-    """The worker's loop: a path in, an outcome out, until it is sent None."""
+    """The worker's loop: an article in, a short reply out; at the end, the validated batch.
+
+    The worker keeps the normalized articles and answers each with its row count (or the reason
+    it was refused), so the records cross the process boundary once, as compact frames.
+    """
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    held: list[NormalizedArticle] = []
     while True:
-        item = connection.recv()
-        if item is None:
+        message = connection.recv()
+        if message is None:
             return
+        if isinstance(message, tuple) and message[0] == _VALIDATE:
+            _, run, refused = message
+            try:
+                connection.send(validate_batch(held, run, refused))
+            except Exception as error:  # re-raised in the parent, where the run fails
+                connection.send(_Failed(error, traceback.format_exc()))
+            held = []
+            continue
         try:
-            outcome = transform_item(item, Path(raw_dir), max_bytes)
+            outcome = transform_item(message, Path(raw_dir), max_bytes)
         except MemoryError:
             outcome = ArticleError(
-                _key(item, Path(raw_dir)),
+                _key(message, Path(raw_dir)),
                 f"not parsed: it needed more than the worker's {memory_bytes // 1024**2} MB",
                 check_name="parse_memory",
             )
-        connection.send(outcome)
+        if isinstance(outcome, ArticleError):
+            connection.send(outcome)
+        else:
+            held.append(outcome)
+            connection.send(outcome.row_count())
 
 
 def _context() -> multiprocessing.context.BaseContext:
     # fork is unsafe in a process that runs threads (Prefect does); a fork server forks workers
-    # from a clean process that has already imported this module, so they start in milliseconds.
+    # from a clean process that has already imported this module (pandas and pandera with it)
+    # and built the schemas (flows/worker_preload.py), so they start ready, in milliseconds.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["flows.transform"])
+    context.set_forkserver_preload(["__main__", "flows.worker_preload"])
     return context
+
+
+def warm_up() -> None:
+    """Do once what every worker would do first: build pandera's schemas and its backends."""
+    validate_batch([], RunInfo("warm-up", datetime(2000, 1, 1), date(2000, 1, 1)))
+
+
+def start_fork_server() -> None:
+    """Start the fork server now: its imports then overlap the run's other start-up work,
+    instead of delaying the first batch."""
+    _context()
+    multiprocessing.forkserver.ensure_running()
 
 
 class _Worker:
@@ -186,6 +233,41 @@ class _Worker:
         )
         self.process.start()
         child_end.close()
+
+    def read(self, source_path: str, budget_seconds: float) -> tuple[int | ArticleError, bool]:
+        """The worker's reply for one article, and whether the worker had to be stopped."""
+        if not self.connection.poll(budget_seconds):
+            self.stop(kill=True)
+            return ArticleError(
+                source_path,
+                f"not parsed: parsing took longer than the {budget_seconds:g} s budget "
+                "(broken markup such as unclosed templates makes the parser slow); "
+                "the run went on without it",
+                check_name="parse_timeout",
+            ), True
+        try:
+            return self.connection.recv(), False
+        except (EOFError, OSError):  # the worker died: out of memory, a crash in C code
+            code = self.process.exitcode
+            self.stop(kill=True)
+            return ArticleError(
+                source_path,
+                f"not parsed: the worker parsing it stopped (exit code {code})",
+                check_name="parse_crashed",
+            ), True
+
+    def validate(self, run: RunInfo, refused: list[ArticleError]) -> ValidatedBatch:
+        self.connection.send((_VALIDATE, run, refused))
+        try:
+            reply = self.connection.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the worker validating a batch stopped (exit code {self.process.exitcode})"
+            ) from None
+        if isinstance(reply, _Failed):
+            reply.error.add_note(f"in the worker process:\n{reply.traceback}")
+            raise reply.error
+        return reply
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -205,56 +287,51 @@ class _Worker:
 def transform_isolated(
     paths: list[Path | SourceArticle],
     raw_dir: Path,
+    run: RunInfo,
     budget_seconds: float = DEFAULT_PARSE_BUDGET_SECONDS,
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
     memory_bytes: int = DEFAULT_WORKER_MEMORY_BYTES,
-) -> TransformedBatch:
-    """Transform files in a worker process; an article over `budget_seconds` is stopped.
+) -> ValidatedBatch:
+    """Transform and validate files in a worker process; an article over `budget_seconds` is
+    stopped and reported, and the rest go on.
 
+    The worker validates its batch itself, so the batches of a run are validated in parallel
+    and only frames come back. A worker that has to be stopped loses the articles it had
+    finished; the next worker reads them again (each finished once within its budget).
     Inside a daemon process (a Dask worker by default) no worker process can be started: the
-    articles are then transformed in place, without the budget, and the result says so.
+    articles are then transformed and validated in place, without the budget.
     """
     if multiprocessing.current_process().daemon:
-        return transform_files(paths, raw_dir, progress, max_bytes)
-    batch = TransformedBatch()
+        transformed = transform_files(paths, raw_dir, progress, max_bytes)
+        return validate_batch(transformed.articles, run, transformed.refused)
+    refused: list[ArticleError] = []
+    queue = deque((path, True) for path in paths)  # (article, not yet counted in the progress)
+    held: list[Path | SourceArticle] = []  # finished: the current worker holds their records
     worker: _Worker | None = None
     try:
-        for path in paths:
+        while queue:
+            path, fresh = queue.popleft()
             if worker is None:
                 worker = _Worker(raw_dir, max_bytes, memory_bytes)
-            source_path = _key(path, raw_dir)
             worker.connection.send(path)
-            outcome: NormalizedArticle | ArticleError
-            if worker.connection.poll(budget_seconds):
-                try:
-                    outcome = worker.connection.recv()
-                except EOFError:  # the worker died: out of memory, a crash in C code
-                    code = worker.process.exitcode
-                    worker.stop(kill=True)
-                    worker = None
-                    outcome = ArticleError(
-                        source_path,
-                        f"not parsed: the worker parsing it stopped (exit code {code})",
-                        check_name="parse_crashed",
-                    )
+            reply, stopped = worker.read(_key(path, raw_dir), budget_seconds)
+            if isinstance(reply, int):
+                held.append(path)
             else:
-                worker.stop(kill=True)
+                refused.append(reply)
+            if stopped:
                 worker = None
-                outcome = ArticleError(
-                    source_path,
-                    f"not parsed: parsing took longer than the {budget_seconds:g} s budget "
-                    "(broken markup such as unclosed templates makes the parser slow); "
-                    "the run went on without it",
-                    check_name="parse_timeout",
-                )
-            batch.add(outcome)
-            if progress is not None:
-                progress.advance(_outcome_rows(outcome))
+                queue.extendleft((again, False) for again in reversed(held))
+                held = []
+            if fresh and progress is not None:
+                progress.advance(reply if isinstance(reply, int) else 0)
+        if worker is None:  # nothing held: no worker, or the last one was stopped
+            return validate_batch([], run, refused)
+        return worker.validate(run, refused)
     finally:
         if worker is not None:
             worker.stop()
-    return batch
 
 
 def worker_count() -> int:

@@ -75,6 +75,22 @@ class ValidatedBatch:
         return len(self.frames[table])
 
 
+def combine_batches(batches: list[ValidatedBatch]) -> ValidatedBatch:
+    """One batch from batches of different articles (validation never looks across articles)."""
+    if len(batches) == 1:
+        return batches[0]
+    frames = {
+        name: pd.concat([batch.frames[name] for batch in batches], ignore_index=True)
+        for name in batches[0].frames
+    }
+    accounting = RowAccounting(0, 0, 0, 0)
+    for batch in batches:
+        accounting += batch.accounting
+    return ValidatedBatch(
+        frames, [error for batch in batches for error in batch.refused_files], accounting
+    )
+
+
 class AccountingError(RuntimeError):
     """Rows read and rows accounted for differ: a bug that would lose rows silently."""
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
-from flows.validate import RunInfo, validate_batch
+from flows.validate import RunInfo, combine_batches, validate_batch
 from tests.conftest import ARTICLES, RUN, SAMPLE, normalize_file, validate_files
 
 
@@ -88,3 +89,17 @@ def test_the_same_poll_in_two_articles_is_not_a_duplicate(tmp_path):
     frames = validate_batch([normalize_file(SAMPLE), normalize_file(copy)], RUN).frames
     assert len(frames["polls"]) == 18
     assert frames["rejected_rows"].empty
+
+
+def test_batches_validated_apart_combine_into_what_one_batch_gives():
+    # The flow validates each batch in its own worker, then combines them.
+    finland = ARTICLES / "finland_nato_relations.txt"
+    together = validate_files(SAMPLE, finland)
+    combined = combine_batches([validate_files(SAMPLE), validate_files(finland)])
+    assert combined.accounting == together.accounting
+    assert set(combined.frames) == set(together.frames)
+    for name, frame in together.frames.items():
+        pd.testing.assert_frame_equal(
+            combined.frames[name].reset_index(drop=True), frame.reset_index(drop=True), obj=name
+        )
+    assert len(combined.frames["polls"]) > 9 and len(combined.frames["rejected_rows"]) > 0
