@@ -4,7 +4,9 @@ The tables are created from the pandera models in `schemas/` (their descriptions
 comments, so `duckdb_columns()` is a data dictionary too). A run replaces, article by article,
 every row the articles had before, so a re-run of the same input leaves the same rows and a changed
 file has its rows replaced; a failure anywhere rolls the whole run back. Frames go in as whole
-DataFrames: row-by-row inserts load about 2.6 k rows/s, a DataFrame scan millions.
+DataFrames: row-by-row inserts load about 2.6 k rows/s, a DataFrame scan millions. The many
+batches of a dump are spooled to Parquet beside the warehouse first and go in as one bulk insert
+per table, which keeps a long transaction's memory flat (see `WarehouseLoad.spool`).
 
 A DuckDB writer locks every other process out of the file, readers included, so the connection is
 opened only for the load, and a run that finds the file locked waits a bounded time for it.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import sys
 import time
@@ -25,12 +28,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.parquet as pq
 
 from flows.validate import RunInfo, ValidatedBatch
 from schemas.warehouse import WAREHOUSE_TABLES, LoadRun
 
 VIEWS_SQL = Path(__file__).resolve().parent.parent / "warehouse" / "views.sql"
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
+LOAD_MEMORY_LIMIT = "128MB"  # DuckDB's buffers while loading; it spills to disk beyond
 
 # Tables whose rows belong to one article through an article_id column.
 _ARTICLE_TABLES = ("articles", "article_tables", "polls", "events", "rejected_rows",
@@ -283,29 +289,74 @@ class WarehouseLoad:
         self.wait_seconds = wait_seconds
         self.summary = LoadSummary(run.run_id)
         self.con: duckdb.DuckDBPyConnection | None = None
+        # Batches written to Parquet beside the warehouse, loaded in bulk later: see spool().
+        self.spool_dir = warehouse.with_name(warehouse.name + ".spool")
+        self.spooled_files: dict[str, list[str]] = {}
+        self.spooled_articles: set[str] = set()
 
     def __enter__(self) -> WarehouseLoad:
         self.con = connect(self.warehouse, wait_seconds=self.wait_seconds)
+        # Flush each full row group of a bulk insert to disk rather than buffering five of them
+        # per table, and keep DuckDB's buffers small (it spills to <warehouse>.tmp beyond): a
+        # dump's bulk insert then adds about 25 MB instead of 170 MB.
+        self.con.execute("SET write_buffer_row_group_count = 1")
+        self.con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
         self.con.execute("BEGIN TRANSACTION")
         ensure_tables(self.con)
+        shutil.rmtree(self.spool_dir, ignore_errors=True)  # left by a run that was killed
         return self
 
     def write(self, batch: ValidatedBatch) -> None:
         """Replace the batch's articles (and the refused files' earlier rows) with its rows."""
         assert self.con is not None
-        frames = batch.frames
-        article_ids = set(frames["articles"]["article_id"])
-        article_ids |= {error.source_path for error in batch.refused_files}
-        _delete_articles(self.con, sorted(article_ids))
-        for name in WAREHOUSE_TABLES:
-            if name != "load_runs" and len(frames[name]):
-                _insert(self.con, name, frames[name])
+        self.load_spooled()
+        _delete_articles(self.con, sorted(_article_ids(batch)))
+        for name, frame in _frames_to_load(batch):
+            _insert(self.con, name, frame)
         self.summary.add(batch)
         _pause_for_tests()
+
+    def spool(self, batch: ValidatedBatch) -> None:
+        """Like `write`, for one of many batches (a dump's): the batch goes to Parquet files
+        beside the warehouse, and all of them are loaded in one bulk insert per table later.
+
+        Each append inside a DuckDB transaction grows its uncommitted state for good, whatever
+        `memory_limit` says (about 300 MB over the batches of a 1 GB dump), and so does a
+        DuckDB `COPY ... TO` inside it; files written by pyarrow, then one bulk insert from
+        Parquet per table, keep the load's memory flat (benchmarks/pipeline.py, section 3b).
+        """
+        assert self.con is not None
+        article_ids = _article_ids(batch)
+        if article_ids & self.spooled_articles:  # the same page twice: the later one wins
+            self.load_spooled()
+        self.spool_dir.mkdir(exist_ok=True)
+        for name, frame in _frames_to_load(batch):
+            files = self.spooled_files.setdefault(name, [])
+            path = (self.spool_dir / f"{name}-{len(files):06d}.parquet").as_posix()
+            table = pa_arrow.Table.from_pandas(
+                frame, schema=_arrow_schema(name), preserve_index=False, safe=True
+            )
+            pq.write_table(table, path)
+            files.append(path)
+        self.spooled_articles |= article_ids
+        self.summary.add(batch)
+        _pause_for_tests()
+
+    def load_spooled(self) -> None:
+        """Replace the spooled batches' articles with their rows, one bulk insert per table."""
+        assert self.con is not None
+        if not self.spooled_articles:
+            return
+        _delete_articles(self.con, sorted(self.spooled_articles))
+        for name, files in self.spooled_files.items():
+            self.con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM read_parquet(?)", [files])
+        self.spooled_files, self.spooled_articles = {}, set()
+        shutil.rmtree(self.spool_dir, ignore_errors=True)
 
     def prune(self, keep: set[str]) -> int:
         """Delete every article not in `keep` (their files are gone); returns how many."""
         assert self.con is not None
+        self.load_spooled()
         stored = {row[0] for row in self.con.execute("SELECT article_id FROM articles").fetchall()}
         stored |= {row[0] for row in self.con.execute(
             "SELECT DISTINCT article_id FROM rejected_rows").fetchall()}  # fmt: skip
@@ -318,6 +369,7 @@ class WarehouseLoad:
         assert self.con is not None
         try:
             if error is None:
+                self.load_spooled()
                 self.con.execute("DELETE FROM load_runs WHERE run_id = ?", [self.run.run_id])
                 _record_run(self.con, self.run, self.raw_dir, self.summary, "completed")
                 create_views(self.con)
@@ -326,6 +378,7 @@ class WarehouseLoad:
                 self.con.execute("ROLLBACK")
         finally:
             self.con.close()
+            shutil.rmtree(self.spool_dir, ignore_errors=True)
 
 
 def _pause_for_tests() -> None:
@@ -370,6 +423,41 @@ def _delete_articles(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> 
         con.execute(
             f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM replaced_articles)"
         )
+
+
+def _article_ids(batch: ValidatedBatch) -> set[str]:
+    """The articles a batch replaces: those it loads, and the refused files' earlier rows."""
+    article_ids = set(batch.frames["articles"]["article_id"])
+    return article_ids | {error.source_path for error in batch.refused_files}
+
+
+def _frames_to_load(batch: ValidatedBatch) -> list[tuple[str, pd.DataFrame]]:
+    return [
+        (name, batch.frames[name])
+        for name in WAREHOUSE_TABLES
+        if name != "load_runs" and len(batch.frames[name])
+    ]
+
+
+# What each column's DuckDB type is written as in a spooled Parquet file; DuckDB casts it back.
+_ARROW_TYPES = {
+    "VARCHAR": pa_arrow.string(),
+    "INTEGER": pa_arrow.int64(),
+    "BIGINT": pa_arrow.int64(),
+    "DOUBLE": pa_arrow.float64(),
+    "BOOLEAN": pa_arrow.bool_(),
+    "DATE": pa_arrow.date32(),
+    "TIMESTAMP": pa_arrow.timestamp("us"),
+}
+
+
+def _arrow_schema(table: str) -> pa_arrow.Schema:
+    """The table's columns as an Arrow schema, so every spooled file of a table has the same
+    one (a column that is empty in one batch has no type of its own)."""
+    schema = _schema(WAREHOUSE_TABLES[table])
+    return pa_arrow.schema(
+        [(column, _ARROW_TYPES[sql_type(spec)]) for column, spec in schema.columns.items()]
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

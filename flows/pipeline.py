@@ -200,7 +200,7 @@ def load_dump(
     def flush() -> None:
         nonlocal pending, pending_bytes
         if pending:
-            load.write(transform_isolated(pending, dump.parent, run, budget_seconds))
+            load.spool(transform_isolated(pending, dump.parent, run, budget_seconds))
         pending, pending_bytes = [], 0
 
     for page in iter_dump(dump, stats=stats):

@@ -14,7 +14,9 @@ import pytest
 from flows.load import WarehouseError, connect, load_batch
 from flows.parse import ArticleError
 from flows.validate import new_run, validate_batch
-from tests.conftest import RUN, SAMPLE, normalize_file
+from tests.conftest import ARTICLES, RUN, SAMPLE, normalize_file
+
+ARTICLE_FINLAND = ARTICLES / "finland_nato_relations.txt"
 
 
 def load_sample(warehouse: Path, article: Path = SAMPLE, refused=()):
@@ -179,3 +181,68 @@ def test_a_locked_warehouse_is_waited_for_then_reported(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def _all_rows(warehouse: Path) -> dict[str, list[tuple]]:
+    from schemas.warehouse import WAREHOUSE_TABLES
+
+    return {
+        table: query(warehouse, f"SELECT * FROM {table} ORDER BY ALL")
+        for table in WAREHOUSE_TABLES
+        if table != "load_runs"
+    }
+
+
+def test_spooled_batches_load_exactly_what_written_batches_load(tmp_path):
+    from flows.load import WarehouseLoad
+    from flows.normalize import normalize_article
+    from flows.parse import parse_article_text
+    from tests.test_corpus import UK_FILES, wrapped_uk
+
+    changed = tmp_path / SAMPLE.name
+    changed.write_text(
+        SAMPLE.read_text(encoding="utf-8").replace("| 1228 |", "| 1300 |"), encoding="utf-8"
+    )
+    refused = ArticleError("gone.txt", "not readable", check_name="unreadable_file")
+    batches = [
+        validate_batch([normalize_file(SAMPLE)], RUN),
+        validate_batch([normalize_file(ARTICLE_FINLAND)], RUN, [refused]),
+        validate_batch(
+            [
+                normalize_article(parse_article_text(wrapped_uk(p), p.name, "", "wikitext"))
+                for p in UK_FILES
+            ],
+            RUN,
+        ),
+        validate_batch([normalize_file(changed)], RUN),  # the sample again: the later one wins
+    ]
+    written, spooled = tmp_path / "written.duckdb", tmp_path / "spooled.duckdb"
+    for warehouse, add in ((written, WarehouseLoad.write), (spooled, WarehouseLoad.spool)):
+        with WarehouseLoad(warehouse, new_run(run_date=RUN.run_date), "raw") as load:
+            for batch in batches:
+                add(load, batch)
+        assert not load.spool_dir.exists()
+    rows = _all_rows(spooled)
+    assert rows == _all_rows(written)
+    assert len(rows["polls"]) > 80 and len(rows["rejected_rows"]) > 0
+    assert query(spooled, "SELECT sample_size FROM polls WHERE date_text = 'March 2022'") == [
+        (1300,)
+    ]
+    assert query(spooled, "SELECT polls, rows_in FROM load_runs") == query(
+        written, "SELECT polls, rows_in FROM load_runs"
+    )
+
+
+def test_a_failure_after_spooling_leaves_the_warehouse_and_no_spool(tmp_path):
+    from flows.load import WarehouseLoad
+
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    before = _all_rows(warehouse)
+    load = WarehouseLoad(warehouse, new_run(run_date=RUN.run_date), "raw")
+    with pytest.raises(RuntimeError, match="disk on fire"), load:
+        load.spool(validate_batch([normalize_file(ARTICLE_FINLAND)], RUN))
+        assert any(load.spool_dir.iterdir())
+        raise RuntimeError("disk on fire")
+    assert not load.spool_dir.exists()
+    assert _all_rows(warehouse) == before
