@@ -48,6 +48,13 @@ MAX_BATCH_ARTICLES = 500
 DUMP_BATCH_BYTES = 4 * 1024**2
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # a dangling link: the worker reports it
+        return 0
+
+
 def plan_batches(paths: list[Path], workers: int) -> list[list[Path]]:
     """Split the articles into batches of about equal bytes, a few per worker.
 
@@ -55,12 +62,7 @@ def plan_batches(paths: list[Path], workers: int) -> list[list[Path]]:
     kept between 256 KB and 32 MB and at most 500 articles, so a few large articles or many
     small ones both keep every worker busy without paying a task per article.
     """
-    sizes = []
-    for path in paths:
-        try:
-            sizes.append(path.stat().st_size)
-        except OSError:  # a dangling link: the worker reports it
-            sizes.append(0)
+    sizes = [_size(path) for path in paths]
     target = total = sum(sizes)
     if paths:
         target = min(max(total / (workers * BATCHES_PER_WORKER), MIN_BATCH_BYTES), MAX_BATCH_BYTES)
@@ -254,17 +256,23 @@ def wikipoll_flow(
         stored = stored_files(warehouse_path)
         changed, unchanged = split_unchanged(sources.files, raw, stored, full_refresh)
         batches = plan_batches(changed, workers or worker_count())
+        batch_sizes = [sum(_size(path) for path in batch) for batch in batches]
         logger.info(
             "%d article files in %s: %d unchanged since their last load, %d to read in %d "
             "batches; %d dumps", len(sources.files), raw, len(unchanged), len(changed),
             len(batches), len(sources.dumps),
         )  # fmt: skip
+        # Largest batches first, so the small ones fill the end and no worker waits idle at
+        # the tail; results are put back in file order.
+        order = sorted(range(len(batches)), key=lambda index: -batch_sizes[index])
         with ArticleProgress(len(changed), logger) as progress:
             futures = transform_batch.map(
-                batches, unmapped(raw), unmapped(run), unmapped(parse_budget_seconds),
-                unmapped(max_file_bytes), unmapped(progress if in_process else None),
+                [batches[index] for index in order], unmapped(raw), unmapped(run),
+                unmapped(parse_budget_seconds), unmapped(max_file_bytes),
+                unmapped(progress if in_process else None),
             )  # fmt: skip
             results = [future.result() for future in futures]
+        results = [result for _, result in sorted(zip(order, results, strict=True))]
         validated = combine_batches(results) if results else validate_batch([], run)
         del results
         for refused in validated.refused_files:
