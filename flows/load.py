@@ -36,7 +36,9 @@ from schemas.warehouse import WAREHOUSE_TABLES, LoadRun
 
 VIEWS_SQL = Path(__file__).resolve().parent.parent / "warehouse" / "views.sql"
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
-LOAD_MEMORY_LIMIT = "128MB"  # DuckDB's buffers while loading; it spills to disk beyond
+# DuckDB's buffers while loading (it spills to <warehouse>.tmp beyond); WIKIPOLL_LOAD_MEMORY_LIMIT
+# (a DuckDB size such as '1GB') overrides it for a warehouse whose deletes want more.
+DEFAULT_LOAD_MEMORY_LIMIT = "128MB"
 
 # Tables whose rows belong to one article through an article_id column.
 _ARTICLE_TABLES = ("articles", "article_tables", "polls", "events", "rejected_rows",
@@ -300,7 +302,14 @@ class WarehouseLoad:
         # per table, and keep DuckDB's buffers small (it spills to <warehouse>.tmp beyond): a
         # dump's bulk insert then adds about 25 MB instead of 170 MB.
         self.con.execute("SET write_buffer_row_group_count = 1")
-        self.con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+        limit = os.environ.get("WIKIPOLL_LOAD_MEMORY_LIMIT") or DEFAULT_LOAD_MEMORY_LIMIT
+        try:
+            self.con.execute("SET memory_limit = ?", [limit])
+        except duckdb.Error as error:
+            self.con.close()
+            raise WarehouseError(
+                f"WIKIPOLL_LOAD_MEMORY_LIMIT={limit!r} is not a size DuckDB accepts: {error}"
+            ) from None
         self.con.execute("BEGIN TRANSACTION")
         ensure_tables(self.con)
         shutil.rmtree(self.spool_dir, ignore_errors=True)  # left by a run that was killed

@@ -246,3 +246,15 @@ def test_a_failure_after_spooling_leaves_the_warehouse_and_no_spool(tmp_path):
         raise RuntimeError("disk on fire")
     assert not load.spool_dir.exists()
     assert _all_rows(warehouse) == before
+
+
+def test_a_bad_load_memory_limit_is_named_and_changes_nothing(tmp_path, monkeypatch):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    before = _all_rows(warehouse)
+    monkeypatch.setenv("WIKIPOLL_LOAD_MEMORY_LIMIT", "lots")
+    with pytest.raises(WarehouseError, match="WIKIPOLL_LOAD_MEMORY_LIMIT='lots'"):
+        load_sample(warehouse, ARTICLE_FINLAND)
+    assert _all_rows(warehouse) == before
+    monkeypatch.setenv("WIKIPOLL_LOAD_MEMORY_LIMIT", "1GB")
+    assert load_sample(warehouse, ARTICLE_FINLAND).polls > 0
