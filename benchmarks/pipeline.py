@@ -41,9 +41,10 @@ What it measures, each against a target printed next to it:
 The flows, the dump streaming and the load run in child processes (this same file with --child),
 so each one's memory can be measured and the benchmark process stays small. This process starts
 the ephemeral Prefect server once, in a thread, while untimed work (writing and checking the small
-articles) goes on; a flow child (one for sections 1 and 2, one for 3b) warms up its own client on
-it, untimed, then its runs are timed. The children's peaks (flow process, workers, whole tree)
-are printed too.
+articles) goes on; a flow child (one for sections 1 and 2, one for 3b) starts the workers' fork
+server first, as `wikipoll run` does before Prefect starts, and warms up its own client on the
+server, untimed; then its runs are timed. The children's peaks (flow process, workers, whole
+tree) are printed too.
 Missed speed or memory targets are printed as NOT MET; only a failed correctness check (exit 1)
 or a section that could not run (exit 2) fails the run.
 Figures are from one run on a shared machine: compare ratios more than absolute times.
@@ -940,6 +941,9 @@ def child_flow(result_path: Path, spec_path: Path) -> None:
     import dataclasses
 
     spec = json.loads(spec_path.read_text())
+    from flows.transform import start_fork_server
+
+    start_fork_server()  # as `wikipoll run` does before Prefect starts
     warm = start_prefect(Path(os.environ["PREFECT_HOME"]), os.environ.get("PREFECT_API_URL"))
     baseline = _peak_kb()
     started, peaks = _count_workers()

@@ -102,6 +102,10 @@ def run(
 ) -> None:
     """Run the Prefect flow: parse, extract, normalize, validate and load every article."""
     _article_files(raw)
+    if not dask:  # the workers' fork server gets ready while Prefect starts (seconds)
+        from flows.transform import start_fork_server
+
+        start_fork_server()
     for name, value in PREFECT_LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
     import duckdb
