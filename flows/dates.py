@@ -157,7 +157,11 @@ def parse_date_span(text: str, default_year: int | None = None) -> DateSpan:
             raise ValueError(
                 f"default_year {default_year} is outside {date.min.year}..{date.max.year}"
             )
-    result = _parse_cached(text, default_year)
+    # The default year only fills a missing year, so a text that reads without one reads the
+    # same with any: one cached parse then serves every default year it is asked with.
+    result = _parse_cached(text, None)
+    if isinstance(result, str) and default_year is not None:
+        result = _parse_cached(text, default_year)
     if isinstance(result, str):
         raise DateParseError(f"{text.strip()!r} is not a date: {result}")
     return result
@@ -178,7 +182,7 @@ def looks_like_date(text: str, year_may_be_missing: bool = False) -> bool:
     return True
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65_536)
 def _parse_cached(text: str, default_year: int | None) -> DateSpan | str:
     """The parse, cached: a (frozen) DateSpan, or the reason the text is refused.
 

@@ -462,12 +462,18 @@ def _read_value(column: Column, cell: Cell | None, table: SourceTable) -> object
         return _read_date(cell, column, table)
     if column.role == Role.POLLSTER:
         return cell.text if cell is not None else None
-    readers = {
-        Role.CLIENT: _text_or_none, Role.SAMPLE_SIZE: parse_count, Role.LEAD: parse_lead,
-        Role.MARGIN_OF_ERROR: parse_margin_of_error, Role.ANSWER: parse_share,
-    }  # fmt: skip
-    reader = readers.get(column.role)
+    reader = _READERS.get(column.role)
     return _read(reader, cell, column) if reader is not None else None
+
+
+def _text_or_none(text: str) -> str | None:
+    return None if cell_kind(text) is CellKind.EMPTY else text
+
+
+_READERS = {
+    Role.CLIENT: _text_or_none, Role.SAMPLE_SIZE: parse_count, Role.LEAD: parse_lead,
+    Role.MARGIN_OF_ERROR: parse_margin_of_error, Role.ANSWER: parse_share,
+}  # fmt: skip
 
 
 def _poll_record(
@@ -555,7 +561,3 @@ def _date_text(classified: ClassifiedTable, aligned: list[Cell | None]) -> str:
     assert date_column is not None
     cell = aligned[classified.columns.index(date_column)]
     return cell.text if cell is not None else ""
-
-
-def _text_or_none(text: str) -> str | None:
-    return None if cell_kind(text) is CellKind.EMPTY else text

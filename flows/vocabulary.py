@@ -8,6 +8,7 @@ column holds percentages; they only do not fill `polls.support/oppose/neutral`.
 
 from __future__ import annotations
 
+import functools
 import re
 from enum import StrEnum
 
@@ -91,6 +92,7 @@ def answer_class_of_label(label: str) -> AnswerClass | None:
 _COMPILED_CATCH_ALL = re.compile(CATCH_ALL_PATTERN)
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every row of a table, of its few labels
 def is_catch_all_answer(label: str) -> bool:
     """Whether an answer column takes every respondent the other answers do not."""
     return (
