@@ -36,7 +36,8 @@ from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
 
 from flows.article import Cell
-from flows.dates import DateParseError, DateSpan, looks_like_date, parse_date_span
+from flows.dates import DateParseError, DateSpan, _Refusal, looks_like_date, parse_date_span
+from flows.dates import _parse as _parse_uncached
 from flows.markup import MarkupError, render_cell
 from flows.normalize import normalize_article
 from flows.parse import ArticleError, parse_article_text
@@ -447,6 +448,14 @@ def check_dates(text: str, default_year: int | None) -> None:
         assert not span.year_inferred or default_year is not None
     assert looks_like_date(text) == _parses(text, None)
     assert looks_like_date(text, year_may_be_missing=True) == _parses(text, 2000)
+    # parse_date_span relies on this to parse a text once for every default year: a text that
+    # reads without a default year reads the same with one (uncached parser, both ways).
+    try:
+        without = _parse_uncached(text, None)
+    except _Refusal:
+        return
+    if default_year is not None:
+        assert _parse_uncached(text, default_year) == without, (text, default_year)
 
 
 def _parses(text: str, default_year: int | None) -> bool:
