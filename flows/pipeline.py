@@ -16,6 +16,7 @@ stops the others.
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
@@ -48,35 +49,38 @@ MAX_BATCH_ARTICLES = 500
 DUMP_BATCH_BYTES = 4 * 1024**2
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:  # a dangling link: the worker reports it
-        return 0
+class Batch(NamedTuple):
+    paths: list[Path]  # in file order
+    bytes: int  # their size on disk, to start the largest batches first
 
 
-def plan_batches(paths: list[Path], workers: int) -> list[list[Path]]:
+def plan_batches(paths: list[Path], workers: int) -> list[Batch]:
     """Split the articles into batches of about equal bytes, a few per worker.
 
     The batch size comes from the corpus: its total size over the number of batches wanted,
     kept between 256 KB and 32 MB and at most 500 articles, so a few large articles or many
     small ones both keep every worker busy without paying a task per article.
     """
-    sizes = [_size(path) for path in paths]
+    sizes = []
+    for path in paths:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:  # a dangling link: the worker reports it
+            sizes.append(0)
     target = total = sum(sizes)
     if paths:
         target = min(max(total / (workers * BATCHES_PER_WORKER), MIN_BATCH_BYTES), MAX_BATCH_BYTES)
-    batches: list[list[Path]] = []
+    batches: list[Batch] = []
     current: list[Path] = []
     current_bytes = 0
     for path, size in zip(paths, sizes, strict=True):
         if current and (current_bytes + size > target or len(current) >= MAX_BATCH_ARTICLES):
-            batches.append(current)
+            batches.append(Batch(current, current_bytes))
             current, current_bytes = [], 0
         current.append(path)
         current_bytes += size
     if current:
-        batches.append(current)
+        batches.append(Batch(current, current_bytes))
     return batches
 
 
@@ -256,7 +260,6 @@ def wikipoll_flow(
         stored = stored_files(warehouse_path)
         changed, unchanged = split_unchanged(sources.files, raw, stored, full_refresh)
         batches = plan_batches(changed, workers or worker_count())
-        batch_sizes = [sum(_size(path) for path in batch) for batch in batches]
         logger.info(
             "%d article files in %s: %d unchanged since their last load, %d to read in %d "
             "batches; %d dumps", len(sources.files), raw, len(unchanged), len(changed),
@@ -264,10 +267,10 @@ def wikipoll_flow(
         )  # fmt: skip
         # Largest batches first, so the small ones fill the end and no worker waits idle at
         # the tail; results are put back in file order.
-        order = sorted(range(len(batches)), key=lambda index: -batch_sizes[index])
+        order = sorted(range(len(batches)), key=lambda index: -batches[index].bytes)
         with ArticleProgress(len(changed), logger) as progress:
             futures = transform_batch.map(
-                [batches[index] for index in order], unmapped(raw), unmapped(run),
+                [batches[index].paths for index in order], unmapped(raw), unmapped(run),
                 unmapped(parse_budget_seconds), unmapped(max_file_bytes),
                 unmapped(progress if in_process else None),
             )  # fmt: skip

@@ -57,10 +57,6 @@ class TransformedBatch:
         else:
             self.articles.append(outcome)
 
-    def extend(self, other: TransformedBatch) -> None:
-        self.articles += other.articles
-        self.refused += other.refused
-
 
 def transform_file(
     path: Path, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
