@@ -1,28 +1,67 @@
-"""Stage 2, extract: decide what each table is, and what each of its rows is.
+"""Stage 2, extract: what each column holds, what each table is, and what each of its rows is.
 
-A table is a *poll table* when its header names a date column, a pollster column and answer columns
-that hold percentages; a *timeline table* when it names an event column and a date column (either
-order); any other table is ignored, but counted. Inside a poll table, a row holding a date and one
-text cell with every other cell empty is an *event marker* ("24 February 2022 | Russia invades
-Ukraine | | |"), a totals or average row is a *summary*, an all-empty row is *blank*, a row that
-a template writes whole ({{Episode list}}) is a *template* row; the rest are poll rows. Nothing
-here parses values beyond recognising what a cell looks like.
+A column's role comes from what its cells hold (dates, shares, whole numbers, margins, short
+names, prose), with the header label as evidence: a label the vocabulary knows ("Pollster",
+"Sample size", "Lead") names the role, and the cells decide wherever the label says nothing
+("Polling institute", "Publication date", a party's name). So a table is a *poll table* when it
+has a date column read at day or month precision, a pollster column and answer columns holding
+shares, whatever its headers are called; a *timeline table* when it has a date column and an
+event column (named so, or a column of prose), in either order. Any other table is *other*: it is
+counted, and one that holds dates and numbers is reported (`table_not_read`), never ignored in
+silence. Each table keeps the evidence for its kind in `reason` (`article_tables.kind_reason`).
+
+Precision matters as much as recall: a table whose dates are only years, or whose rows are
+results (votes, seats) rather than polls, is not a poll table; loading a wrong poll is worse than
+loading none.
+
+Inside a poll or timeline table, a row is a poll (or event) row, or one of: an *event marker* (a
+date and one text cell, or one cell spanning the row that opens with a date: "26 March: X is
+elected leader"), a *year marker* (a row holding only a year: it gives the year to the rows of
+its block), a *heading* row (one text cell spanning the row, or header cells only), a *result*
+row (the election's result among the polls), a *summary* (totals, averages), a *blank* row, or a
+*template* row (written whole by a template we cannot expand). Nothing here reads values beyond
+recognising what a cell looks like.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from flows.article import SourceRow, SourceTable
-from flows.dates import looks_like_date
-from flows.values import CellKind, cell_kind
-from flows.vocabulary import AnswerClass, Role, answer_class_of_label, role_of_label
+from flows.dates import DateSpan, looks_like_date, parse_date_span
+from flows.values import (
+    CellKind,
+    ValueParseError,
+    cell_kind,
+    number_value,
+    parse_share,
+    share_decimals,
+)
+from flows.vocabulary import (
+    AnswerClass,
+    Role,
+    answer_class_of_label,
+    is_publication_date_label,
+    is_result_label,
+    names_an_election,
+    role_of_label,
+)
 
 TableKind = Literal["poll", "timeline", "other"]
-RowKind = Literal["poll", "event", "summary", "blank", "template"]
-SKIPPED_ROW_KINDS = ("summary", "blank", "template")  # rows that are not observations
+RowKind = Literal["poll", "event", "summary", "blank", "template", "year", "heading", "result"]
+# Rows that are not observations: skipped, with the reason.
+SKIPPED_ROW_KINDS = ("summary", "blank", "template", "year", "heading", "result")
+
+# A column is of a type when at least this share of its filled cells are of it.
+TYPE_MAJORITY = 0.6
+# Mean words per cell above which a text column is prose (a description), not names.
+PROSE_WORDS = 8
+# Unmarked numbers ("45", no "%") are shares only when, row by row, they add up like shares: in at
+# least this share of the rows that hold two or more of them, their sum lies in this window.
+UNMARKED_SUM_WINDOW = (70.0, 100.0)
+UNMARKED_SUM_MAJORITY = 0.8
 
 
 @dataclass(frozen=True)
@@ -31,6 +70,11 @@ class Column:
     label: str  # the header label as the reader sees it
     role: Role
     answer_class: AnswerClass | None = None
+    # A match-up share column ("Democrat | % | Republican | %"): the column whose cell, in the
+    # same row, names the option.
+    option_column: int | None = None
+    # A share of another base (abstention, turnout): loaded, but left out of the share sum.
+    outside_total: bool = False
 
 
 @dataclass
@@ -38,57 +82,428 @@ class ClassifiedTable:
     table: SourceTable
     kind: TableKind
     columns: list[Column]
-    reason: str  # why the table got its kind: shown in the run summary for ignored tables
+    reason: str  # the kind and the evidence for it: `article_tables.kind_reason`
+    # An 'other' table that holds dates and numbers: why it was not read (`table_not_read`).
+    not_read: str | None = None
 
     def column(self, role: Role) -> Column | None:
         return next((column for column in self.columns if column.role == role), None)
 
 
-def classify_table(table: SourceTable) -> ClassifiedTable:
-    """Give each column a role from its header label (and its cells), then the table a kind."""
-    columns = [_classify_column(table, index, label) for index, label in enumerate(table.header)]
-    roles = {column.role for column in columns}
-    answers = [column for column in columns if column.role == Role.ANSWER]
-    if Role.DATE in roles and Role.POLLSTER in roles and answers:
-        if any(_holds_percentages(table, column.index, share=0.0) for column in answers):
-            return ClassifiedTable(table, "poll", columns, "date, pollster and answer columns")
-        return ClassifiedTable(table, "other", columns, "answer columns hold no percentages")
-    if Role.EVENT in roles and Role.DATE in roles:
-        return ClassifiedTable(table, "timeline", columns, "event and date columns")
-    missing = [f"{role.value} column" for role in (Role.DATE, Role.POLLSTER) if role not in roles]
-    return ClassifiedTable(
-        table, "other", columns, "no " + (" or ".join(missing) or "answer columns")
+# --- what a column's cells hold ------------------------------------------------------------------
+
+ColumnType = Literal[
+    "empty", "date", "share", "number", "count", "margin", "name", "prose", "mixed"
+]
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """Counts of what a column's written cells (span copies left out) look like."""
+
+    filled: int = 0
+    dates: int = 0
+    year_dates: int = 0  # dates that name only a year ("2008")
+    distinct_dates: int = 0
+    shares: int = 0  # "42%", "<1%"
+    small_numbers: int = 0  # numbers 0..100 without "%"
+    counts: int = 0  # whole numbers of 100 and more, or with a population ("1,005 LV")
+    margins: int = 0
+    texts: int = 0
+    words: int = 0  # words in the text cells
+
+    @property
+    def type(self) -> ColumnType:
+        if not self.filled:
+            return "empty"
+
+        def most(count: int) -> bool:
+            return count >= TYPE_MAJORITY * self.filled
+
+        if most(self.dates):
+            return "date"
+        if most(self.margins):
+            return "margin"
+        if most(self.shares + self.small_numbers) and self.shares:
+            return "share"
+        if most(self.counts):
+            return "count"
+        if most(self.small_numbers + self.shares):
+            return "number"
+        if most(self.texts):
+            return "prose" if self.words >= PROSE_WORDS * self.texts else "name"
+        return "mixed"
+
+    def describe(self) -> str:
+        return {
+            "date": f"{self.dates}/{self.filled} read as dates",
+            "share": f"{self.shares + self.small_numbers}/{self.filled} shares",
+            "number": f"{self.small_numbers}/{self.filled} numbers",
+            "count": f"{self.counts}/{self.filled} whole numbers",
+            "margin": f"{self.margins}/{self.filled} margins",
+            "name": f"{self.texts}/{self.filled} names",
+            "prose": f"{self.texts}/{self.filled} prose",
+        }.get(self.type, f"{self.filled} cells of mixed kinds")
+
+
+def profile_column(table: SourceTable, index: int) -> ColumnProfile:
+    filled = dates = year_dates = shares = small = counts = margins = texts = words = 0
+    distinct: set[str] = set()
+    for row in table.rows:
+        if index >= len(row.cells) or row.cells[index].origin != "source":
+            continue
+        text = row.cells[index].text
+        kind = cell_kind(text)
+        if kind is CellKind.EMPTY:
+            continue
+        filled += 1
+        if kind is CellKind.TEXT or kind is CellKind.NUMBER:
+            span = _date_span(text, row.cells[index].sort_value)
+            if span is not None:
+                dates += 1
+                year_dates += span.precision == "year"
+                distinct.add(text)
+                continue
+        if kind in (CellKind.PERCENT, CellKind.BOUND):
+            shares += 1
+        elif kind is CellKind.NUMBER:
+            value = number_value(text)
+            if value is not None and 0 <= value <= 100 and not _looks_like_count(text):
+                small += 1
+            elif value is not None and value == int(value) and value >= 0:
+                counts += 1
+        elif kind is CellKind.SAMPLE:
+            counts += 1
+        elif kind is CellKind.MARGIN:
+            margins += 1
+        elif kind is CellKind.TEXT:
+            texts += 1
+            words += len(text.split())
+    return ColumnProfile(
+        filled, dates, year_dates, len(distinct), shares, small, counts, margins, texts, words
     )
 
 
-def _classify_column(table: SourceTable, index: int, label: str) -> Column:
+def _looks_like_count(text: str) -> bool:
+    """'1,000' is a count; '45' and '7.5' may be shares."""
+    return "," in text or " " in text.strip()
+
+
+def _date_span(text: str, sort_value: str | None) -> DateSpan | None:
+    if not looks_like_date(text, year_may_be_missing=True):
+        return None
+    year = 2000
+    if sort_value and looks_like_date(sort_value):
+        year = parse_date_span(sort_value).end.year
+    return parse_date_span(text, default_year=year)
+
+
+# --- the table's kind ----------------------------------------------------------------------------
+
+
+def classify_table(table: SourceTable) -> ClassifiedTable:
+    """Give each column a role from its cells and its label, then the table a kind."""
+    profiles = [profile_column(table, index) for index in range(len(table.header))]
+    columns = [
+        _classify_column(index, label, profiles[index]) for index, label in enumerate(table.header)
+    ]
+    columns = _pick_one_date_column(columns, profiles)
+    poll = _as_poll_table(table, columns, profiles)
+    if poll is not None:
+        return poll
+    timeline = _as_timeline_table(table, columns, profiles)
+    if timeline is not None:
+        return timeline
+    return _other_table(table, columns, profiles)
+
+
+def _classify_column(index: int, label: str, profile: ColumnProfile) -> Column:
+    """The label's role where the vocabulary knows it, else what the cells hold."""
+    kind = profile.type
     role = role_of_label(label)
+    if role in (Role.POLLSTER, Role.CLIENT, Role.EVENT) and kind == "date":
+        role = Role.DATE  # "Source" over a column of dates: the cells are plainly dates
     if role is not None:
         return Column(index, label, role)
     answer_class = answer_class_of_label(label)
-    if answer_class is not None or (label and _holds_percentages(table, index, share=0.5)):
+    if answer_class is not None and kind not in ("date", "count", "margin", "prose"):
         return Column(index, label, Role.ANSWER, answer_class)
-    return Column(index, label, Role.OTHER)
+    if kind == "share" and label:
+        return Column(index, label, Role.ANSWER)
+    by_type = {
+        "date": Role.DATE, "margin": Role.MARGIN_OF_ERROR, "count": Role.COUNT,
+        "number": Role.NUMBER, "name": Role.NAME, "prose": Role.PROSE,
+    }  # fmt: skip
+    return Column(index, label, by_type.get(kind, Role.OTHER))
 
 
-def _holds_percentages(table: SourceTable, index: int, share: float) -> bool:
-    """More than `share` of the column's non-empty cells look like percentages."""
-    kinds = [
-        cell_kind(row.cells[index].text)
-        for row in table.rows
-        if index < len(row.cells) and row.cells[index].origin == "source"
+def _pick_one_date_column(columns: list[Column], profiles: list[ColumnProfile]) -> list[Column]:
+    """One date column per table: the one the header names, else the first that holds dates;
+    a date labelled as when something was published only when there is no other."""
+    dated = [column for column in columns if column.role == Role.DATE]
+    if len(dated) <= 1:
+        return columns
+    named = [column for column in dated if role_of_label(column.label) == Role.DATE]
+    happened = [column for column in dated if not is_publication_date_label(column.label)]
+    chosen = (named or happened or dated)[0]
+    return [
+        replace(column, role=Role.OTHER) if column in dated and column is not chosen else column
+        for column in columns
     ]
-    filled = [kind for kind in kinds if kind is not CellKind.EMPTY]
-    if not filled:
-        return False
-    percentages = sum(kind is CellKind.PERCENT for kind in filled)
-    return percentages > 0 and percentages / len(filled) > share
 
+
+def _evidence(column: Column, profile: ColumnProfile, what: str) -> str:
+    """'date column 'Fieldwork date' (header + cells: 41/41 read as dates)'."""
+    from_header = role_of_label(column.label) is not None
+    source = "header + cells" if from_header and profile.filled else "header"
+    if not from_header:
+        source = "cells"
+    detail = f": {profile.describe()}" if profile.filled else ""
+    return f"{what} column {column.label!r} ({source}{detail})"
+
+
+def _as_poll_table(
+    table: SourceTable, columns: list[Column], profiles: list[ColumnProfile]
+) -> ClassifiedTable | None:
+    """The table as a poll table, or None when it is not one (the reason is given by
+    `_other_table`)."""
+    date = next((c for c in columns if c.role == Role.DATE), None)
+    if date is None:
+        return None
+    columns = _pair_match_up_options(columns, profiles)
+    pollster = next((c for c in columns if c.role == Role.POLLSTER), None)
+    pollster_named = pollster is not None
+    if _years_only(profiles[date.index]) and not pollster_named:
+        return None  # election years of a results table, unless a column names the pollsters
+    if pollster is None:
+        pollster = next((c for c in columns if c.role == Role.NAME), None)
+        if pollster is None:
+            return None
+    answers = [c for c in columns if c.role == Role.ANSWER]
+    if not pollster_named:
+        if _holds_results(columns):
+            return None  # votes or seats by candidate: a results table, whatever its dates
+        if len(answers) < 2:
+            answers = _unmarked_shares(table, columns, profiles)
+            if len(answers) < 2:
+                return None
+            columns = [c if c not in answers else replace(c, role=Role.ANSWER) for c in columns]
+            answers = [c for c in columns if c.role == Role.ANSWER]
+    if not answers:
+        return None
+    if not any(profiles[c.index].shares for c in answers) and not _unmarked_shares(
+        table, columns, profiles
+    ):
+        return None
+    columns = [replace(c, role=Role.POLLSTER) if c.index == pollster.index else c for c in columns]
+    columns = _sample_size_from_cells(columns)
+    columns, outside = _mark_outside_total(table, columns)
+    answers = [c for c in columns if c.role == Role.ANSWER]
+    options = sum(c.option_column is not None for c in answers)
+    parts = [
+        _evidence(columns[date.index], profiles[date.index], "date"),
+        _evidence(columns[pollster.index], profiles[pollster.index], "pollster"),
+        f"{len(answers)} share columns" + (f" ({options} named by the row)" if options else ""),
+    ]
+    parts += [
+        f"{c.label!r} is a share of another base (the other shares sum to 100 without it)"
+        for c in outside
+    ]
+    return ClassifiedTable(table, "poll", columns, "poll: " + ", ".join(parts))
+
+
+def _sample_size_from_cells(columns: list[Column]) -> list[Column]:
+    """With no column named a sample size, the one column of whole numbers left of the answers
+    is it (a count right of them is something else, a party's seats say)."""
+    if any(c.role == Role.SAMPLE_SIZE for c in columns):
+        return columns
+    first_answer = min((c.index for c in columns if c.role == Role.ANSWER), default=0)
+    counts = [c for c in columns if c.role == Role.COUNT]
+    if len(counts) != 1 or counts[0].index > first_answer:
+        return columns
+    return [replace(c, role=Role.SAMPLE_SIZE) if c is counts[0] else c for c in columns]
+
+
+def _years_only(profile: ColumnProfile) -> bool:
+    """Dates that are only years: election years of a results table, not fieldwork dates."""
+    return profile.dates > 0 and profile.year_dates == profile.dates
+
+
+def _holds_results(columns: list[Column]) -> bool:
+    return any(is_result_label(c.label) for c in columns)
+
+
+def _pair_match_up_options(columns: list[Column], profiles: list[ColumnProfile]) -> list[Column]:
+    """ "Democrat | % | Republican | %": a name column followed by a share column whose label
+    is not a name ('%', empty) names that share's option in each row."""
+    paired = list(columns)
+    pairs = 0
+    for index in range(len(columns) - 1):
+        name, share = columns[index], columns[index + 1]
+        if (
+            name.role in (Role.NAME, Role.OTHER)
+            and profiles[name.index].type == "name"
+            and profiles[share.index].type == "share"
+            and _is_unit_label(share.label)
+        ):
+            paired[index] = replace(name, role=Role.OPTION)
+            paired[index + 1] = replace(share, role=Role.ANSWER, option_column=name.index)
+            pairs += 1
+    return paired if pairs >= 2 else columns
+
+
+def _is_unit_label(label: str) -> bool:
+    return label.strip() in ("", "%", "(%)", "Percentage", "percentage", "Share", "share")
+
+
+def _unmarked_shares(
+    table: SourceTable, columns: list[Column], profiles: list[ColumnProfile]
+) -> list[Column]:
+    """Number columns with no '%' that are shares: row by row they add up like shares."""
+    numbers = [c for c in columns if c.role in (Role.NUMBER, Role.ANSWER) and c.label]
+    if len(numbers) < 2:
+        return []
+    sums: list[float] = []
+    for row in table.rows:
+        values = [
+            number_value(row.cells[c.index].text)
+            for c in numbers
+            if c.index < len(row.cells) and row.cells[c.index].origin == "source"
+        ]
+        present = [v for v in values if v is not None]
+        if len(present) >= 2:
+            sums.append(sum(present))
+    if not sums:
+        return []
+    low, high = UNMARKED_SUM_WINDOW
+    within = sum(low <= total <= high + 0.5 * len(numbers) for total in sums)
+    return numbers if within >= UNMARKED_SUM_MAJORITY * len(sums) else []
+
+
+def _mark_outside_total(
+    table: SourceTable, columns: list[Column]
+) -> tuple[list[Column], list[Column]]:
+    """A share column of another base ("Abs.", turnout) makes most rows sum far above 100;
+    when leaving out exactly one column brings those rows within rounding, that column is
+    marked, so the sum check reads the others."""
+    answers = [c for c in columns if c.role == Role.ANSWER and c.option_column is None]
+    if len(answers) < 3:
+        return columns, []
+    rows_read = rows_over = 0
+    fixed = dict.fromkeys((c.index for c in answers), 0)
+    for row in table.rows:
+        values: dict[int, float] = {}
+        allowance = 0.0
+        for c in answers:
+            if c.index < len(row.cells) and row.cells[c.index].origin == "source":
+                text = row.cells[c.index].text
+                value = _share_or_none(text) if cell_kind(text) is CellKind.PERCENT else None
+                if value is not None:
+                    values[c.index] = value
+                    allowance += 0.5 * 10 ** -share_decimals(text)
+        total = sum(values.values())
+        if len(values) < 3:
+            continue
+        rows_read += 1
+        if total <= 100 + allowance:
+            continue
+        rows_over += 1
+        for index, value in values.items():
+            if total - value <= 100 + allowance:
+                fixed[index] += 1
+    # Most rows, not a slip or two: a column of another base puts nearly every row over 100.
+    if rows_over < max(2, 0.5 * rows_read):
+        return columns, []
+    best = [index for index, count in fixed.items() if count >= 0.8 * rows_over]
+    if len(best) != 1:
+        return columns, []
+    marked = [replace(c, outside_total=True) if c.index == best[0] else c for c in columns]
+    return marked, [c for c in marked if c.outside_total]
+
+
+def _share_or_none(text: str) -> float | None:
+    try:
+        return parse_share(text)
+    except ValueParseError:
+        return None
+
+
+def _as_timeline_table(
+    table: SourceTable, columns: list[Column], profiles: list[ColumnProfile]
+) -> ClassifiedTable | None:
+    date = next((c for c in columns if c.role == Role.DATE), None)
+    if date is None:
+        return None
+    event = next((c for c in columns if c.role == Role.EVENT), None)
+    if event is None:
+        # A column of prose describes each row only where most rows have it.
+        rows = max(profiles[date.index].dates, 1)
+        event = next(
+            (c for c in columns if c.role == Role.PROSE and profiles[c.index].texts >= 0.6 * rows),
+            None,
+        )
+        if event is None:
+            return None
+        columns = [replace(c, role=Role.EVENT) if c is event else c for c in columns]
+    reason = (
+        f"timeline: {_evidence(date, profiles[date.index], 'date')}, "
+        f"{_evidence(event, profiles[event.index], 'event')}"
+    )
+    return ClassifiedTable(table, "timeline", columns, reason)
+
+
+def _other_table(
+    table: SourceTable, columns: list[Column], profiles: list[ColumnProfile]
+) -> ClassifiedTable:
+    """Not a poll or timeline table: say why, and whether its dates and numbers go unread."""
+    date = next((c for c in columns if c.role == Role.DATE), None)
+    numbers = [
+        c for c in columns if profiles[c.index].type in ("share", "number", "count", "margin")
+    ]
+    pollster = next((c for c in columns if c.role in (Role.POLLSTER, Role.NAME)), None)
+    answers = [c for c in columns if c.role == Role.ANSWER]
+    if date is None:
+        why = "no date column"
+    elif pollster is None:
+        why = "no pollster column (no column of names)"
+    elif _years_only(profiles[date.index]) and not any(c.role == Role.POLLSTER for c in columns):
+        why = f"the dates of {date.label!r} are years only: results by year, not fieldwork dates"
+    elif not answers and not numbers:
+        why = "no share columns and no event column"
+    elif _holds_results(columns):
+        why = "it holds votes or seats: a results table"
+    elif answers and not any(profiles[c.index].shares for c in answers):
+        why = "the answer columns hold no percentages"
+    else:
+        why = "fewer than two share columns and no event column"
+    not_read = None
+    if date is not None and numbers and profiles[date.index].dates:
+        header = " | ".join(table.header)
+        not_read = f"a table of dates and numbers ({header}) was not read: {why}"
+    return ClassifiedTable(table, "other", columns, f"other: {why}", not_read)
+
+
+# --- rows ----------------------------------------------------------------------------------------
 
 _SUMMARY_LABEL = re.compile(r"^(average|mean|total|totals|median|aggregate)s?\b", re.IGNORECASE)
+_BARE_YEAR = re.compile(r"^\d{4}$")
 
 
-def classify_row(row: SourceRow) -> tuple[RowKind, str]:
+def split_dated_text(text: str) -> tuple[str, str] | None:
+    """'26 March: X is elected leader' -> ('26 March', 'X is elected leader'); None when the
+    text does not open with a date. The longest date that reads is taken."""
+    words = text.split(" ")
+    for count in range(min(len(words) - 1, 8), 0, -1):
+        head = " ".join(words[:count]).rstrip(":,.–—- ")
+        rest = " ".join(words[count:]).lstrip(":–—- ").strip()
+        if rest and looks_like_date(head, year_may_be_missing=True):
+            if cell_kind(rest) is not CellKind.TEXT:
+                return None
+            return head, rest
+    return None
+
+
+def classify_row(row: SourceRow, classified: ClassifiedTable | None = None) -> tuple[RowKind, str]:
     """What a row of a poll or timeline table is, with the reason for anything but a poll row."""
     written = [cell for cell in row.cells if cell.origin == "source"]
     if len(written) == 1 and written[0].raw.lstrip().startswith("{{"):
@@ -99,9 +514,27 @@ def classify_row(row: SourceRow) -> tuple[RowKind, str]:
         return "blank", "blank row: every cell is empty"
     if "sortbottom" in row.css_class.split() or _SUMMARY_LABEL.match(filled[0].text):
         return "summary", f"summary row ({filled[0].text!r}), not a poll"
+    if len(filled) == 1:
+        text = filled[0].text
+        if _BARE_YEAR.match(text) and looks_like_date(text):
+            return "year", f"year marker ({text}): gives the year to the dates of its block"
+        if cell_kind(text) is CellKind.TEXT and not looks_like_date(text, True):
+            if split_dated_text(text) is not None:
+                return "event", "event row: one cell spanning the row, a date and what happened"
+            spans_row = len(written) == 1 or written.index(filled[0]) == 0
+            if spans_row or all(cell.is_header for cell in written):
+                return "heading", f"heading row ({text!r}) inside the table, not a poll"
+    if written and all(cell.is_header for cell in filled) and len(filled) > 1:
+        return "heading", "a row of header cells inside the table, not a poll"
     if len(filled) == 2:
         kinds = [cell_kind(cell.text) for cell in filled]
         dates = [looks_like_date(cell.text, year_may_be_missing=True) for cell in filled]
         if dates.count(True) == 1 and kinds[dates.index(False)] is CellKind.TEXT:
             return "event", "event marker: a date and one text cell"
+    if classified is not None and classified.kind == "poll":
+        pollster = classified.column(Role.POLLSTER)
+        if pollster is not None and pollster.index < len(row.cells):
+            name = row.cells[pollster.index].text
+            if names_an_election(name):
+                return "result", f"election result ({name!r}) among the polls, not a poll"
     return "poll", ""

@@ -13,7 +13,7 @@ import functools
 import itertools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flows.article import Article, Cell, SourceRow, SourceTable
@@ -24,23 +24,28 @@ from flows.extract import (
     Column,
     classify_row,
     classify_table,
+    split_dated_text,
 )
 from flows.values import (
     CellKind,
     ValueParseError,
     cell_kind,
     number_value,
-    parse_count,
     parse_lead,
     parse_margin_of_error,
+    parse_sample,
     parse_share,
+    parse_share_bound,
+    share_decimals,
 )
 from flows.vocabulary import AnswerClass, Role, is_catch_all_answer
 
 # Realigning a row tries every way of leaving header columns out; beyond this many we do not try.
 MAX_ALIGNMENTS = 5_000
-SHARE_SUM_TOLERANCE = 1.0  # points of rounding allowed above 100
 LEAD_TOLERANCE = 0.15  # points between a stated lead and the gap computed from the shares
+# A share printed with d decimals was rounded by at most half a unit of its last digit, so the
+# printed shares of a poll can sum to 100 plus the sum of those halves, and no more.
+SHARE_ROUNDING = 0.5
 
 Record = dict[str, Any]
 
@@ -57,6 +62,9 @@ class NormalizedArticle:
     source_cells: list[Record] = field(default_factory=list)
     rejected: list[Record] = field(default_factory=list)
     skipped: list[Record] = field(default_factory=list)
+    # Warnings that are not about a poll's loaded values: a value refused in a poll that loads
+    # (`value_refused`), a table of dates and numbers that was not read (`table_not_read`).
+    findings: list[Record] = field(default_factory=list)
 
     def row_count(self) -> int:
         """Data rows of its poll and timeline tables (a rejected row may fail several checks)."""
@@ -83,7 +91,37 @@ def normalize_article(article: Article) -> NormalizedArticle:
             _normalize_poll_table(result, classified)
         elif classified.kind == "timeline":
             _normalize_timeline_table(result, classified)
+        elif classified.not_read:
+            result.findings.append(
+                _finding(result.article, table, None, "table_not_read", "", "", classified.not_read)
+            )
     return result
+
+
+def _finding(
+    article: Article,
+    table: SourceTable,
+    row: SourceRow | None,
+    check_name: str,
+    column: str,
+    value: str,
+    detail: str,
+    poll_id: str | None = None,
+) -> Record:
+    """A warning that is not a check of a poll's loaded values (see `findings`)."""
+    return {
+        "article_id": article.article_id,
+        "article_title": article.title,
+        "source_path": article.source_path,
+        "table_index": table.table_index,
+        "row_index": row.row_index if row is not None else None,
+        "source_line": row.line if row is not None else table.line,
+        "poll_id": poll_id,
+        "check_name": check_name,
+        "column_name": column,
+        "value": value,
+        "detail": detail,
+    }
 
 
 def _lineage(article: Article, table: SourceTable, row: SourceRow) -> Record:
@@ -160,10 +198,15 @@ def _event_record(
     date_cell: tuple[Column, Cell],
     description_cell: tuple[Column, Cell],
     source_kind: str,
+    block_year: int | None = None,
+    texts: tuple[str, str] | None = None,
 ) -> None:
+    """An event from a date cell and a description cell; `texts` gives the date and the
+    description when both share one cell ("26 March: X is elected")."""
     (date_column, date), (description_column, description) = date_cell, description_cell
-    span = _read_date(date, date_column, table)
-    if not description.text:
+    date_text, description_text = texts or (date.text, description.text)
+    span = _read_date(replace(date, text=date_text), date_column, table, block_year)
+    if not description_text:
         raise RowRejected(
             "description_present", "the event has no description", description_column.label
         )
@@ -175,11 +218,11 @@ def _event_record(
             "event_date": span.start,
             "event_end": span.end,
             "date_precision": span.precision,
-            "date_text": date.text,
+            "date_text": date_text,
             "year_inferred": span.year_inferred,
-            "description": description.text,
+            "description": description_text,
             "source_kind": source_kind,
-            "notes": "; ".join(date.notes + description.notes),
+            "notes": "; ".join(dict.fromkeys(date.notes + description.notes)),
             "raw_text": row.raw_text,
         }
     )
@@ -193,12 +236,15 @@ def _normalize_timeline_table(result: NormalizedArticle, classified: ClassifiedT
     table = classified.table
     date_column, event_column = classified.column(Role.DATE), classified.column(Role.EVENT)
     assert date_column is not None and event_column is not None
-    for row in table.rows:
-        kind, reason = classify_row(row)
+    kinds = [classify_row(row, classified) for row in table.rows]
+    block_years = _block_years(table, kinds)
+    for position, (row, (kind, reason)) in enumerate(zip(table.rows, kinds, strict=True)):
         if kind in SKIPPED_ROW_KINDS:
             _skip(result, table, row, reason)
             continue
         try:
+            if kind == "event" and _spanning_event(result, classified, row, block_years[position]):
+                continue
             _check_width(row, table)
             cells = _cells_by_column(row, classified.columns)
             date, description = cells[date_column.index], cells[event_column.index]
@@ -211,13 +257,42 @@ def _normalize_timeline_table(result: NormalizedArticle, classified: ClassifiedT
                 (date_column, date),
                 (event_column, description),
                 "timeline_table",
+                block_years[position],
             )
         except RowRejected as error:
             _reject(result, table, row, error)
 
 
-def _event_marker(result: NormalizedArticle, classified: ClassifiedTable, row: SourceRow) -> None:
-    """A 'date | description | | |' row inside a poll table."""
+def _spanning_event(
+    result: NormalizedArticle, classified: ClassifiedTable, row: SourceRow, year: int | None
+) -> bool:
+    """One cell spanning the row, a date then what happened; False when the row is not one."""
+    filled = [
+        cell
+        for cell in row.cells
+        if cell.origin == "source" and cell_kind(cell.text) is not CellKind.EMPTY
+    ]
+    if len(filled) != 1:
+        return False
+    split = split_dated_text(filled[0].text)
+    if split is None:
+        return False
+    index = row.cells.index(filled[0])
+    column = classified.columns[index] if index < len(classified.columns) else _extra_column(index)
+    source_kind = "timeline_table" if classified.kind == "timeline" else "poll_table"
+    _event_record(
+        result, classified.table, row, (column, filled[0]), (column, filled[0]), source_kind,
+        year, split,
+    )  # fmt: skip
+    return True
+
+
+def _event_marker(
+    result: NormalizedArticle, classified: ClassifiedTable, row: SourceRow, year: int | None
+) -> None:
+    """A 'date | description | | |' row inside a poll table, or one cell spanning the row."""
+    if _spanning_event(result, classified, row, year):
+        return
     filled = [
         (
             classified.columns[index] if index < len(classified.columns) else _extra_column(index),
@@ -228,11 +303,37 @@ def _event_marker(result: NormalizedArticle, classified: ClassifiedTable, row: S
     ]
     date_first = looks_like_date(filled[0][1].text, year_may_be_missing=True)
     date_cell, description_cell = filled if date_first else filled[::-1]
-    _event_record(result, classified.table, row, date_cell, description_cell, "poll_table")
+    _event_record(result, classified.table, row, date_cell, description_cell, "poll_table", year)
 
 
 def _extra_column(index: int) -> Column:
     return Column(index, f"column {index + 1}", Role.OTHER)
+
+
+def _block_years(table: SourceTable, kinds: list[tuple[str, str]]) -> list[int | None]:
+    """The year each row takes from the table's year markers (rows holding only a year).
+
+    Markers open their block when the table starts with one (the rows below take its year),
+    else they close it (the rows above take it).
+    """
+    markers = [
+        (position, int(next(c.text for c in row.cells if c.text.strip()).strip()))
+        for position, (row, (kind, _)) in enumerate(zip(table.rows, kinds, strict=True))
+        if kind == "year"
+    ]
+    years: list[int | None] = [None] * len(table.rows)
+    if not markers:
+        return years
+    first_data = next((p for p, (kind, _) in enumerate(kinds) if kind != "blank"), 0)
+    opens = markers[0][0] == first_data
+    for position in range(len(table.rows)):
+        if opens:
+            above = [year for at, year in markers if at <= position]
+            years[position] = above[-1] if above else None
+        else:
+            below = [year for at, year in markers if at >= position]
+            years[position] = below[0] if below else None
+    return years
 
 
 # --- polls ----------------------------------------------------------------------------------------
@@ -240,19 +341,55 @@ def _extra_column(index: int) -> Column:
 
 def _normalize_poll_table(result: NormalizedArticle, classified: ClassifiedTable) -> None:
     table = classified.table
-    for row in table.rows:
-        kind, reason = classify_row(row)
+    kinds = [classify_row(row, classified) for row in table.rows]
+    block_years = _block_years(table, kinds)
+    last_poll: SourceRow | None = None
+    for position, (row, (kind, reason)) in enumerate(zip(table.rows, kinds, strict=True)):
         try:
             if kind in SKIPPED_ROW_KINDS:
                 _skip(result, table, row, reason)
             elif kind == "event":
-                _event_marker(result, classified, row)
+                _event_marker(result, classified, row, block_years[position])
             else:
                 _check_width(row, table)
+                _refuse_continuation(row, classified.columns, last_poll)
+                last_poll = row
                 aligned, repair = align_row(row.cells, classified.columns)
-                _poll_record(result, classified, row, aligned, repair)
+                _poll_record(result, classified, row, aligned, repair, block_years[position])
         except RowRejected as error:
             _reject(result, table, row, error)
+
+
+def _refuse_continuation(row: SourceRow, columns: list[Column], above: SourceRow | None) -> None:
+    """A row that lacks its leading cells because they spanned it from the row above.
+
+    In the flattened form a cell spanning several rows is written once, in its first row, so
+    the rows under it start with a later column ("| 917 RV | ± 4.1% | 50% | …"). Which cells
+    they share with the row above cannot be known without guessing: the row is kept aside,
+    naming the row it continues. A row whose cells fit as written is never one.
+    """
+    if above is None or not row.cells or _fits(columns[0], row.cells[0]):
+        return
+    content = list(row.cells[: len(columns)])
+    while content and cell_kind(content[-1].text) is CellKind.EMPTY:
+        content.pop()
+    date_column = next((c.index for c in columns if c.role == Role.DATE), 0)
+    for missing in range(1, len(columns) - len(content) + 1):
+        placed: list[Cell | None] = [None] * missing + content
+        placed += [None] * (len(columns) - len(placed))
+        if all(_fits(c, cell) for c, cell in zip(columns[missing:], placed[missing:], strict=True)):
+            if date_column >= missing:
+                return  # the row has its own date: not a continuation
+            leading = ", ".join(repr(c.label) for c in columns[:missing])
+            first = " | ".join(cell.text for cell in above.cells[:missing])
+            raise RowRejected(
+                "continuation_row",
+                f"continues row {above.row_index} ({first}): its first cells ({leading}) "
+                "spanned this row in the source and are written only once in the flattened "
+                "text, so reading this row would mean guessing them",
+                columns[0].label,
+                row.cells[0].text,
+            )
 
 
 def _check_width(row: SourceRow, table: SourceTable) -> None:
@@ -283,30 +420,42 @@ def _fits(column: Column, cell: Cell | None) -> bool:
     if role == Role.CLIENT:
         return kind is CellKind.EMPTY or (kind is CellKind.TEXT and not looks_like_date(text))
     if role == Role.SAMPLE_SIZE:
-        return kind is CellKind.EMPTY or (kind is CellKind.NUMBER and "." not in text)
+        return kind in (CellKind.EMPTY, CellKind.SAMPLE) or (
+            kind is CellKind.NUMBER and "." not in text
+        )
+    if role == Role.OPTION:
+        return kind in (CellKind.EMPTY, CellKind.TEXT)
     if role in (Role.ANSWER, Role.LEAD, Role.MARGIN_OF_ERROR):
         if kind in (CellKind.EMPTY, CellKind.PERCENT):
             return True
-        if kind is CellKind.TIE:
-            return role == Role.LEAD
-        value = number_value(text) if kind is CellKind.NUMBER else None
+        if kind is not CellKind.NUMBER:
+            return _FITS_KIND.get(kind) == role
+        value = number_value(text)
         return value is not None and 0 <= value <= 100
     return True
+
+
+# Cell kinds that only one of the numeric roles takes.
+_FITS_KIND = {
+    CellKind.TIE: Role.LEAD, CellKind.BOUND: Role.ANSWER, CellKind.MARGIN: Role.MARGIN_OF_ERROR,
+}  # fmt: skip
 
 
 def _plausibility(columns: list[Column], cells: list[Cell | None]) -> int:
     """How many of the sum and lead checks an alignment passes: breaks ties between alignments."""
     shares: list[tuple[Column, float]] = []
     lead: float | None = None
+    rounding = 0.0
     for column, cell in zip(columns, cells, strict=True):
         value = number_value(cell.text) if cell is not None else None
-        if value is None:
+        if value is None or cell is None:
             continue
-        if column.role == Role.ANSWER:
+        if column.role == Role.ANSWER and not column.outside_total:
             shares.append((column, value))
+            rounding += SHARE_ROUNDING * 10 ** -share_decimals(cell.text)
         elif column.role == Role.LEAD:
             lead = value
-    score = int(sum(value for _, value in shares) <= 100 + SHARE_SUM_TOLERANCE)
+    score = int(sum(value for _, value in shares) <= 100 + rounding)
     gap = substantive_gap(shares)
     if lead is not None and gap is not None:
         score += int(abs(lead - gap) <= LEAD_TOLERANCE)
@@ -432,10 +581,13 @@ def context_year(caption: str, section_path: tuple[str, ...]) -> int | None:
     return None
 
 
-def _read_date(cell: Cell, column: Column, table: SourceTable) -> DateSpan:
+def _read_date(
+    cell: Cell, column: Column, table: SourceTable, block_year: int | None = None
+) -> DateSpan:
     """The cell's date; a text without a year ("12–14 Mar") takes the year of its sort key
-    (`data-sort-value`), else the one the table's caption or heading names."""
-    default_year = context_year(table.caption, table.section_path)
+    (`data-sort-value`), else of the year marker row of its block, else the one the table's
+    caption or heading names."""
+    default_year = block_year or context_year(table.caption, table.section_path)
     if cell.sort_value and looks_like_date(cell.sort_value):
         default_year = parse_date_span(cell.sort_value).end.year
     try:
@@ -444,35 +596,35 @@ def _read_date(cell: Cell, column: Column, table: SourceTable) -> DateSpan:
         raise RowRejected("unparseable_value", str(error), column.label, cell.text) from None
 
 
-def _read(parser, cell: Cell | None, column: Column):
-    if cell is None:
-        return None
-    try:
-        return parser(cell.text)
-    except ValueParseError as error:
-        raise RowRejected(
-            "unparseable_value", f"{error} (column {column.label!r})", column.label, cell.text
-        ) from None
+# A link's label written after a pollster's name: "Emerson College (PDF)", "Ipsos (report)".
+_LINK_LABEL = re.compile(
+    r"\s*\((?:pdf|report|full report|archived?|link|web|html?|xlsx?|docx?|results|"
+    r"crosstabs?|toplines?|source|video)\)\s*$",
+    re.IGNORECASE,
+)
 
 
-def _read_value(column: Column, cell: Cell | None, table: SourceTable) -> object:
-    """The typed value of one cell of a poll row, read strictly for its column's role."""
-    if column.role == Role.DATE:
-        assert cell is not None  # a fitting alignment always has its date
-        return _read_date(cell, column, table)
-    if column.role == Role.POLLSTER:
-        return cell.text if cell is not None else None
-    reader = _READERS.get(column.role)
-    return _read(reader, cell, column) if reader is not None else None
+def pollster_name(text: str) -> str | None:
+    """The pollster as named: the cell's text without a trailing link label."""
+    name = text
+    while (stripped := _LINK_LABEL.sub("", name)) != name:
+        name = stripped
+    return name.strip() or None
 
 
 def _text_or_none(text: str) -> str | None:
     return None if cell_kind(text) is CellKind.EMPTY else text
 
 
-_READERS = {
-    Role.CLIENT: _text_or_none, Role.SAMPLE_SIZE: parse_count, Role.LEAD: parse_lead,
-    Role.MARGIN_OF_ERROR: parse_margin_of_error, Role.ANSWER: parse_share,
+# Readers of the measured values; what they refuse costs the value, never the poll.
+_MEASURES = {
+    Role.SAMPLE_SIZE: parse_sample, Role.LEAD: parse_lead,
+    Role.MARGIN_OF_ERROR: parse_margin_of_error,
+}  # fmt: skip
+
+_EXPECTED_VALUE = {
+    Role.SAMPLE_SIZE: "a sample size", Role.LEAD: "a lead",
+    Role.MARGIN_OF_ERROR: "a margin of error", Role.ANSWER: "a share",
 }  # fmt: skip
 
 
@@ -482,46 +634,78 @@ def _poll_record(
     row: SourceRow,
     aligned: list[Cell | None],
     repair: str | None,
+    block_year: int | None = None,
 ) -> None:
-    """One poll, its results and the cells behind them; every unreadable cell is reported."""
+    """One poll, its results and the cells behind them.
+
+    What identifies the poll (its date) must read, or the row is rejected. A measured value
+    (a share, the sample size, the margin, the lead) that cannot be read is refused alone: the
+    poll loads with that value NULL, and a `value_refused` warning keeps the raw cell and why.
+    """
     article, table = result.article, classified.table
     poll_id = record_id(article, table, row)
     values: dict[Role, object] = {}
     cells_used: list[Record] = []
     shares: list[tuple[Column, float]] = []
     results: list[Record] = []
-    problems: list[RowRejected] = []
+    refused: list[Record] = []
+    rounding = 0.0
     # The shares can only be expected to sum to about 100 when the table lists every answer.
     answers_complete = any(
         column.role == Role.ANSWER and is_catch_all_answer(column.label)
         for column in classified.columns
     )
+    span: DateSpan | None = None
     for column, cell in zip(classified.columns, aligned, strict=True):
-        try:
-            value = _read_value(column, cell, table)
-        except RowRejected as problem:
-            problems.append(problem)
-            continue
-        if cell is not None and column.role not in (Role.OTHER, Role.EVENT):
-            cells_used.append(_source_cell(poll_id, column.role.value, column, cell))
-        if column.role != Role.ANSWER:
-            values.setdefault(column.role, value)
-        elif value is None:
-            answers_complete = False
-        else:
-            assert cell is not None and isinstance(value, float)
-            shares.append((column, value))
+        if column.role == Role.DATE:
+            assert cell is not None  # a fitting alignment always has its date
+            span = _read_date(cell, column, table, block_year)
+        elif column.role == Role.POLLSTER:
+            values[Role.POLLSTER] = pollster_name(cell.text) if cell is not None else None
+        elif column.role == Role.CLIENT:
+            values[Role.CLIENT] = _text_or_none(cell.text) if cell is not None else None
+        elif column.role in _MEASURES and cell is not None:
+            try:
+                value = _MEASURES[column.role](cell.text)
+            except ValueParseError as error:
+                refused.append(_refusal(result, table, row, poll_id, column, cell, error))
+                continue
+            if column.role == Role.SAMPLE_SIZE:
+                values[Role.SAMPLE_SIZE], values[Role.OPTION] = value
+            else:
+                values.setdefault(column.role, value)
+        elif column.role == Role.ANSWER and cell is not None:
+            option = _option_name(column, aligned)
+            try:
+                bound = parse_share_bound(cell.text)
+                value = parse_share(cell.text) if bound is None else None
+                if option is None and (value is not None or bound is not None):
+                    raise ValueParseError("the share has no option named beside it")
+            except ValueParseError as error:
+                refused.append(_refusal(result, table, row, poll_id, column, cell, error))
+                answers_complete = False
+                continue
+            if value is None and bound is None:
+                answers_complete = False
+                continue
+            if bound is not None:
+                answers_complete = False  # below a bound: the total is not known
+            elif not column.outside_total:
+                shares.append((column, value))
+                rounding += SHARE_ROUNDING * 10 ** -share_decimals(cell.text)
+            answer_class = "outside_total" if column.outside_total else (
+                column.answer_class.value if column.answer_class else None
+            )  # fmt: skip
             results.append({
-                "poll_id": poll_id, "option": column.label,
-                "answer_class": column.answer_class.value if column.answer_class else None,
-                "share": value, "raw_cell": cell.raw, "column_index": column.index + 1,
-                "origin": cell.origin,
+                "poll_id": poll_id, "option": option, "answer_class": answer_class,
+                "share": value, "share_upper_bound": bound, "raw_cell": cell.raw,
+                "column_index": column.index + 1, "origin": cell.origin,
             })  # fmt: skip
-    if problems:
-        problems[0].also = problems[1:]
-        raise problems[0]
-    span = values[Role.DATE]
-    assert isinstance(span, DateSpan)
+        else:
+            continue
+        if cell is not None:
+            cells_used.append(_source_cell(poll_id, column.role.value, column, cell))
+    assert span is not None
     by_class = {}
     for answer_class in AnswerClass:
         matching = [value for column, value in shares if column.answer_class is answer_class]
@@ -540,11 +724,13 @@ def _poll_record(
             "pollster": values.get(Role.POLLSTER),
             "client": values.get(Role.CLIENT),
             "sample_size": values.get(Role.SAMPLE_SIZE),
+            "population": values.get(Role.OPTION),
             "lead": values.get(Role.LEAD),
             "margin_of_error": values.get(Role.MARGIN_OF_ERROR),
             **by_class,
-            "answer_count": len(shares),
+            "answer_count": len(results),
             "answers_total": round(sum(value for _, value in shares), 6) if shares else None,
+            "answers_rounding": round(rounding, 6),
             "answers_complete": answers_complete and bool(shares),
             "substantive_gap": substantive_gap(shares),
             "repair": repair,
@@ -554,6 +740,31 @@ def _poll_record(
     )
     result.poll_results += results
     result.source_cells += cells_used
+    result.findings += refused
+
+
+def _option_name(column: Column, aligned: list[Cell | None]) -> str | None:
+    """The answer's name: its column's label, or in a match-up table the cell beside it."""
+    if column.option_column is None:
+        return column.label
+    cell = aligned[column.option_column]
+    return _text_or_none(cell.text) if cell is not None else None
+
+
+def _refusal(
+    result: NormalizedArticle,
+    table: SourceTable,
+    row: SourceRow,
+    poll_id: str,
+    column: Column,
+    cell: Cell,
+    error: ValueParseError,
+) -> Record:
+    expected = _EXPECTED_VALUE.get(column.role, "a value")
+    detail = f"{error} (column {column.label!r}): the poll loads without {expected} there"
+    return _finding(
+        result.article, table, row, "value_refused", column.label, cell.raw, detail, poll_id
+    )
 
 
 def _date_text(classified: ClassifiedTable, aligned: list[Cell | None]) -> str:

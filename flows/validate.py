@@ -282,6 +282,15 @@ def validate_batch(
             for failure in found
         ]  # fmt: skip
 
+    # Findings normalize made itself (a value refused, a table not read): warnings, kept with
+    # their poll only when the poll loads.
+    warnings += [
+        finding
+        for normalized in articles
+        for finding in normalized.findings
+        if finding["poll_id"] is None or finding["poll_id"] not in rejected_ids
+    ]
+
     for error in refused or []:
         rejected.append({
             "article_id": error.source_path, "article_title": error.source_path,

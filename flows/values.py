@@ -24,14 +24,20 @@ class ValueParseError(ValueError):
 
 class CellKind(Enum):
     EMPTY = "empty"
-    PERCENT = "percent"
-    NUMBER = "number"
+    PERCENT = "percent"  # "42%", "42 %"
+    NUMBER = "number"  # "42", "1,228", "7.5"
+    BOUND = "bound"  # a share below a bound: "<1%", "<0.5"
+    SAMPLE = "sample"  # a count with its population: "1,005 LV", "600 RV"
+    MARGIN = "margin"  # "± 3.4%", "+/- 3"
     TIE = "tie"
     TEXT = "text"
 
 
 _MINUS = str.maketrans({"\u2212": "-", "–": "-"})
-_LOOKS_PERCENT = re.compile(r"^[+\-±]?\s*\d[\d.,\s]*\s*%$")
+_LOOKS_PERCENT = re.compile(r"^[+\-]?\s*\d[\d.,\s]*\s*%$")
+_LOOKS_MARGIN = re.compile(r"^(?:±|\+/-|\+-)\s*\d[\d.,]*\s*%?$")
+_LOOKS_BOUND = re.compile(r"^[<≤]\s*\d[\d.,]*\s*%?$")
+_LOOKS_SAMPLE = re.compile(r"^\d[\d,\u00a0\u2009\u202f ]*\s*\(?(?:[a-z]{1,2})\)?$", re.IGNORECASE)
 _LOOKS_NUMBER = re.compile(r"^[+\-]?\s*\d[\d.,\u00a0\u2009 ]*$")
 _SHARE = re.compile(r"^(\d{1,3}(?:\.\d+)?)\s*%?$")
 _COUNT = re.compile(r"^(\d{1,3}(?:[, \u00a0\u2009\u202f]\d{3})+|\d+)$")
@@ -50,9 +56,21 @@ def cell_kind(text: str) -> CellKind:
         return CellKind.PERCENT
     if _LOOKS_NUMBER.match(text):
         return CellKind.NUMBER
+    if _LOOKS_MARGIN.match(text):
+        return CellKind.MARGIN
+    if _LOOKS_BOUND.match(text):
+        return CellKind.BOUND
+    if _LOOKS_SAMPLE.match(text) and _population_code(text) in POPULATIONS:
+        return CellKind.SAMPLE
     if text.lower() in TIE_TOKENS:
         return CellKind.TIE
     return CellKind.TEXT
+
+
+def share_decimals(text: str) -> int:
+    """Decimals printed in a share ('7.5%' -> 1, '23%' -> 0): how finely it was rounded."""
+    digits = text.strip().rstrip("%").strip()
+    return len(digits.rsplit(".", 1)[1]) if "." in digits else 0
 
 
 def is_whole_number(text: str) -> bool:
@@ -78,6 +96,47 @@ def parse_share(text: str) -> float | None:
         hint = ": use a decimal point" if re.search(r"\d,\d", stripped) else ""
         raise ValueParseError(f"{text!r} is not a percentage{hint}")
     return float(match.group(1))
+
+
+# The populations a poll's sample is drawn from, as poll tables abbreviate them after the count.
+POPULATIONS = {
+    "LV": "likely voters",
+    "RV": "registered voters",
+    "A": "adults",
+    "V": "voters",
+}
+_SAMPLE = re.compile(r"^(.*?\d)\s*\(?([A-Za-z]{1,2})\)?$")
+
+
+def _population_code(text: str) -> str:
+    match = _SAMPLE.match(text.strip())
+    return match.group(2).upper() if match else ""
+
+
+def parse_sample(text: str) -> tuple[int | None, str | None]:
+    """A sample size and the population it was drawn from: '1,005 LV' -> (1005, 'likely
+    voters'), '600' -> (600, None); a null token -> (None, None). An unknown suffix is refused."""
+    stripped = text.strip()
+    match = _SAMPLE.match(stripped)
+    if match is None:
+        return parse_count(stripped), None
+    code = match.group(2).upper()
+    if code not in POPULATIONS:
+        known = ", ".join(f"{key} ({name})" for key, name in POPULATIONS.items())
+        raise ValueParseError(f"{text!r} is not a sample size: the suffix is none of {known}")
+    return parse_count(match.group(1)), POPULATIONS[code]
+
+
+def parse_share_bound(text: str) -> float | None:
+    """The bound of a share written as below one: '<1%' -> 1.0, '<0.5' -> 0.5; None when the
+    text is not a bound (then it is read by `parse_share`)."""
+    stripped = text.strip()
+    if not stripped.startswith(("<", "≤")):
+        return None
+    value = parse_share(stripped[1:].strip())
+    if value is None:
+        raise ValueParseError(f"{text!r} is not a share below a bound")
+    return value
 
 
 def parse_count(text: str) -> int | None:

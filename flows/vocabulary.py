@@ -22,6 +22,12 @@ class Role(StrEnum):
     LEAD = "lead"
     EVENT = "event"
     ANSWER = "answer"
+    OPTION = "option"  # a match-up table's cell naming the answer beside it
+    # What the cells hold where the label names no role; used by the table's kind, not loaded.
+    NAME = "name"  # short texts
+    PROSE = "prose"  # descriptions
+    NUMBER = "number"  # numbers 0-100 without "%"
+    COUNT = "count"  # whole numbers
     OTHER = "other"
 
 
@@ -41,8 +47,18 @@ ROLE_PATTERNS: list[tuple[Role, str]] = [
     (Role.DATE, r"^(dates?( s)?( conducted| administered| of fieldwork| broadcast)?|"
                 r"fieldwork( dates?)?|conducted|date s conducted|when|period)$"),
     (Role.LEAD, r"^(lead|net|margin|difference)( pp| points?| pts?)?$"),
-    (Role.EVENT, r"^(events?|description)$"),
+    # What happened: "Event", "Description", or a kind of event named in the header ("Battle").
+    (Role.EVENT, r"^(events?|description|details|what happened|incidents?|happenings?|"
+                 r"occurrences?|milestones?|battles?|engagements?|sieges?|offensives?|"
+                 r"operations?|attacks?|accidents?|disasters?)\b"),
 ]  # fmt: skip
+
+# A date column labelled as when something was published or last updated, not when it happened.
+PUBLICATION_DATE_PATTERN = r"\b(publi(shed|cation)|released?|as of|updated|retrieved|accessed)\b"
+# Columns that only a results table has: votes or seats won.
+RESULT_PATTERN = r"^(votes?|seats?|popular vote|won|elected)\b"
+# The name cell of a results row among polls: "2019 election", "Election results".
+ELECTION_PATTERN = r"\b(elections?|results?|referendum|by-elections?)\b"
 
 ANSWER_PATTERNS: list[tuple[AnswerClass, str]] = [
     (AnswerClass.NEUTRAL, r"^(neutral|undecided|don t know|dk|neither|unsure|no opinion|"
@@ -90,6 +106,22 @@ def answer_class_of_label(label: str) -> AnswerClass | None:
 
 
 _COMPILED_CATCH_ALL = re.compile(CATCH_ALL_PATTERN)
+_COMPILED_PUBLICATION = re.compile(PUBLICATION_DATE_PATTERN)
+_COMPILED_RESULT = re.compile(RESULT_PATTERN)
+_COMPILED_ELECTION = re.compile(ELECTION_PATTERN)
+
+
+def is_publication_date_label(label: str) -> bool:
+    return _COMPILED_PUBLICATION.search(normalize_label(label)) is not None
+
+
+def is_result_label(label: str) -> bool:
+    return _COMPILED_RESULT.search(normalize_label(label)) is not None
+
+
+def names_an_election(text: str) -> bool:
+    """Whether a pollster cell names an election or its result instead of a pollster."""
+    return _COMPILED_ELECTION.search(normalize_label(text)) is not None
 
 
 @functools.lru_cache(maxsize=4096)  # asked for every row of a table, of its few labels

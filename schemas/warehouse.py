@@ -27,7 +27,7 @@ from pandera.engines.pandas_engine import Date
 from pandera.extensions import register_check_method
 from pandera.typing import Series
 
-SHARE_SUM_TOLERANCE = 1.0
+SHARE_SUM_TOLERANCE = 1.0  # points below 100 a complete poll may sum to before a warning
 LEAD_TOLERANCE = 0.15
 DATE_PRECISIONS = ["day", "month", "year"]
 
@@ -80,9 +80,11 @@ def pollster_present(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
     return df["pollster"].notna() & (df["pollster"].astype("string").str.strip() != "")
 
 
-@_row_check_method("tolerance")
-def shares_sum_at_most_101(df: pd.DataFrame, *, shows: list[str], tolerance: float) -> pd.Series:
-    return ~(df["answers_total"] > 100 + tolerance).fillna(False)
+@_row_check_method()
+def shares_sum_within_rounding(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
+    # Printed shares are rounded: whole numbers by up to 0.5 each, one decimal by 0.05 each, so
+    # they can sum to 100 plus those halves (`answers_rounding`) and no more.
+    return ~(df["answers_total"] > 100 + df["answers_rounding"]).fillna(False)
 
 
 @_row_check_method()
@@ -124,7 +126,8 @@ def sample_size_missing(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
 
 @_row_check_method()
 def share_in_range(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
-    return df["share"].between(0, 100)
+    share, bound = df["share"], df["share_upper_bound"]
+    return (share.isna() | share.between(0, 100)) & (bound.isna() | bound.between(0, 100))
 
 
 class Lineage(pa.DataFrameModel):
@@ -273,6 +276,11 @@ class Poll(Lineage):
     sample_size: Series[pd.Int64Dtype] = pa.Field(
         nullable=True, description="Respondents; NULL when not given."
     )
+    population: Series[str] = pa.Field(
+        nullable=True,
+        isin=["likely voters", "registered voters", "adults", "voters"],
+        description="Who the sample was drawn from, when the sample size says so ('1,005 LV' is 'likely voters'; RV registered voters, A adults, V voters).",
+    )
     lead: Series[float] = pa.Field(
         nullable=True, description="The lead as stated in the table, in points ('Tie' is 0)."
     )
@@ -293,7 +301,14 @@ class Poll(Lineage):
     answer_count: Series[int] = pa.Field(
         ge=0, description="Answers with a share (rows in `poll_results`)."
     )
-    answers_total: Series[float] = pa.Field(nullable=True, description="Sum of the answer shares.")
+    answers_total: Series[float] = pa.Field(
+        nullable=True,
+        description="Sum of the answer shares (a share of another base, answer_class 'outside_total', left out).",
+    )
+    answers_rounding: Series[float] = pa.Field(
+        ge=0,
+        description="How far above 100 the shares can sum from rounding alone: 0.5 per share printed as a whole number, 0.05 per share with one decimal, and so on.",
+    )
     answers_complete: Series[bool] = pa.Field(
         description="True when the table lists every answer (it has a neutral, Other or None column) and this row has a share for each: only then should the shares sum to about 100."
     )
@@ -330,11 +345,10 @@ class PollCandidate(Poll):
         pollster_present = _row_check(
             "pollster_present", "the poll names no pollster", shows=["pollster"]
         )
-        shares_sum_at_most_101 = _row_check(
-            "shares_sum_at_most_101",
-            "the answer shares sum to more than 100 + 1, impossible for exclusive answers",
-            shows=["answers_total"],
-            tolerance=SHARE_SUM_TOLERANCE,
+        shares_sum_within_rounding = _row_check(
+            "shares_sum_within_rounding",
+            "the answer shares sum to more than 100 plus what rounding the printed shares allows, impossible for exclusive answers",
+            shows=["answers_total", "answers_rounding"],
         )
         start_not_after_end = _row_check(
             "start_not_after_end",
@@ -382,10 +396,17 @@ class PollResult(pa.DataFrameModel):
     )
     answer_class: Series[str] = pa.Field(
         nullable=True,
-        isin=["support", "oppose", "neutral"],
-        description="'support', 'oppose' or 'neutral' where the label is a known synonym, else NULL.",
+        isin=["support", "oppose", "neutral", "outside_total"],
+        description="'support', 'oppose' or 'neutral' where the label is a known synonym; 'outside_total' for a share of another base (abstention, turnout) that the other shares sum to 100 without; else NULL.",
     )
-    share: Series[float] = pa.Field(description="The answer's share, in percent.")
+    share: Series[float] = pa.Field(
+        nullable=True,
+        description="The answer's share, in percent; NULL when the cell gives only a bound ('<1%').",
+    )
+    share_upper_bound: Series[float] = pa.Field(
+        nullable=True,
+        description="For a share written as below a bound ('<1%', '<0.5'): the bound; the share itself is NULL.",
+    )
     raw_cell: Series[str] = pa.Field(
         description="The cell as written in the source, markup included."
     )
@@ -401,7 +422,9 @@ class PollResult(pa.DataFrameModel):
         coerce = True
         name = "poll_results"
         share_in_range = _row_check(
-            "share_in_range", "a share is outside 0–100", shows=["option", "share"]
+            "share_in_range",
+            "a share (or the bound of one) is outside 0–100",
+            shows=["option", "share", "share_upper_bound"],
         )
 
 
@@ -498,9 +521,17 @@ class SkippedRow(Lineage):
 
 
 class QualityWarning(Lineage):
-    """`quality_warnings`: checks a loaded poll failed at warning severity."""
+    """`quality_warnings`: checks a loaded poll failed at warning severity, values refused in
+    polls that loaded, and tables of dates and numbers that were not read."""
 
-    poll_id: Series[str] = pa.Field(description="The poll (see `polls`); it was loaded.")
+    row_index: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        description="1-based position of the row among the table's data rows; NULL for a finding about a whole table.",
+    )
+    poll_id: Series[str] = pa.Field(
+        nullable=True,
+        description="The poll (see `polls`), which was loaded; NULL for a finding about a whole table.",
+    )
     check_name: Series[str] = pa.Field(description="The warning check that failed.")
     column_name: Series[str] = pa.Field(description="The column the check looked at, where one is.")
     value: Series[str] = pa.Field(description="The value that failed the check.")

@@ -31,7 +31,7 @@ REGENERATE = "run `wikipoll contract --out schemas/contract` and commit the resu
 ROW_CHECKS = {
     "poll_candidates": [
         ("pollster_present", "error"),
-        ("shares_sum_at_most_101", "error"),
+        ("shares_sum_within_rounding", "error"),
         ("start_not_after_end", "error"),
         ("not_after_run_date", "error"),
         ("duplicate_poll", "error"),
@@ -201,10 +201,10 @@ def test_validation_reports_each_registered_check_with_its_description_and_value
     rejected = frames["rejected_rows"].set_index("source_line")
     warnings = frames["quality_warnings"].set_index("source_line")
     assert rejected.loc[24, ["check_name", "column_name", "value", "reason"]].tolist() == [
-        "shares_sum_at_most_101",
+        "shares_sum_within_rounding",
         "answers_total",
         "110",
-        "the answer shares sum to more than 100 + 1, impossible for exclusive answers (answers_total=110)",
+        "the answer shares sum to more than 100 plus what rounding the printed shares allows, impossible for exclusive answers (answers_total=110, answers_rounding=1.5)",
     ]
     assert rejected.loc[25, "check_name"] == "not_after_run_date"
     assert rejected.loc[25, "reason"] == (

@@ -107,7 +107,10 @@ def test_the_sample_poll_table_header_roles() -> None:
     assert table.header == SAMPLE_HEADER
     classified = classify_table(table)
     assert classified.kind == "poll"
-    assert classified.reason == "date, pollster and answer columns"
+    assert classified.reason == (
+        "poll: date column 'Dates conducted' (header + cells: 14/14 read as dates), "
+        "pollster column 'Pollster' (header + cells: 14/14 names), 3 share columns"
+    )
     assert [column.label for column in classified.columns] == SAMPLE_HEADER
     assert [column.index for column in classified.columns] == list(range(len(SAMPLE_HEADER)))
     assert roles(table) == SAMPLE_ROLES
@@ -137,14 +140,17 @@ def test_the_sample_header_only_table_with_no_rows_is_not_a_poll_table() -> None
     assert roles(table) == SAMPLE_ROLES
     classified = classify_table(table)
     assert classified.kind == "other"
-    assert classified.reason == "answer columns hold no percentages"
+    assert classified.reason == "other: the answer columns hold no percentages"
 
 
 def test_the_sample_timeline_table() -> None:
     table = sample().tables[1]
     classified = classify_table(table)
     assert classified.kind == "timeline"
-    assert classified.reason == "event and date columns"
+    assert classified.reason == (
+        "timeline: date column 'Date' (header + cells: 1/1 read as dates), "
+        "event column 'Event' (header + cells: 1/1 names)"
+    )
     assert roles(table) == [(Role.EVENT, None), (Role.DATE, None)]
     assert [classify_row(row)[0] for row in table.rows] == ["event"]
 
@@ -185,7 +191,7 @@ def test_event_and_date_columns_make_a_timeline(header: list[str]) -> None:
         rows = [list(reversed(row)) for row in rows]
     classified = classify_table(make_table(header, rows))
     assert classified.kind == "timeline"
-    assert classified.reason == "event and date columns"
+    assert classified.reason.startswith("timeline: ")
     assert {column.role for column in classified.columns} == {Role.EVENT, Role.DATE}
 
 
@@ -200,26 +206,26 @@ def test_a_timeline_needs_no_rows() -> None:
             ["Dates conducted", "Client", "Sample size", "Support", "Opposed"],
             [["March 2022", "IEA", "1228", "10%", "82%"]],
             "other",
-            "no pollster column",
+            "other: no pollster column (no column of names)",
         ),
         (
             ["Pollster", "Support", "Opposed"],
             [["Ninamedia", "10%", "82%"]],
             "other",
-            "no date column",
+            "other: no date column",
         ),
         (
             ["Name", "Value"],
             [["a", "10%"]],
             "other",
-            "no date column or pollster column",
+            "other: no date column",
         ),
         (
             # Not a poll table (no answer columns), but a timeline.
             ["Date", "Event", "Pollster"],
             [],
             "timeline",
-            "event and date columns",
+            "timeline: date column 'Date' (header), event column 'Event' (header)",
         ),
     ],
 )
@@ -235,15 +241,19 @@ def test_a_table_with_no_pollster_is_other_with_a_reason() -> None:
     )
     classified = classify_table(table)
     assert classified.kind == "other"
-    assert classified.reason == "no pollster column"
+    assert classified.reason == "other: no pollster column (no column of names)"
     assert classified.column(Role.POLLSTER) is None
+    # Dates and shares that go unread are reported, never ignored in silence.
+    assert classified.not_read == (
+        "a table of dates and numbers (Date | Support | Opposed) was not read: "
+        "no pollster column (no column of names)"
+    )
 
 
 @pytest.mark.parametrize(
     "answers",
     [
         ["Yes", "No"],
-        ["1000", "1228"],
         ["", ""],
         ["N/A", "—"],
         ["Tie", "Tie"],
@@ -256,8 +266,19 @@ def test_answer_columns_without_percentages_make_the_table_other(answers: list[s
     )
     classified = classify_table(table)
     assert classified.kind == "other"
-    assert classified.reason == "answer columns hold no percentages"
+    assert classified.reason == "other: the answer columns hold no percentages"
     assert [column.role for column in classified.columns][2:] == [Role.ANSWER, Role.ANSWER]
+
+
+def test_answer_labels_over_whole_numbers_are_counts_not_shares() -> None:
+    table = make_table(
+        ["Dates conducted", "Pollster", "Support", "Opposed"],
+        [["March 2022", "Ninamedia", "1000", "1228"], ["March 2017", "Ninamedia", "990", "1100"]],
+    )
+    classified = classify_table(table)
+    assert classified.kind == "other"
+    assert [column.role for column in classified.columns][2:] == [Role.COUNT, Role.COUNT]
+    assert classified.not_read is not None
 
 
 def test_one_percentage_in_one_answer_column_is_enough_for_a_poll_table() -> None:
@@ -278,14 +299,15 @@ def test_percentages_only_in_colspan_copies_do_not_count() -> None:
     )
     classified = classify_table(table)
     assert classified.kind == "other"
-    assert classified.reason == "answer columns hold no percentages"
+    assert classified.reason == "other: the answer columns hold no percentages"
 
 
 def test_the_reason_for_a_table_with_no_answer_columns_reads_well() -> None:
     table = make_table(["Date", "Pollster", "Client"], [["March 2022", "Ninamedia", "IEA"]])
     classified = classify_table(table)
     assert classified.kind == "other"
-    assert classified.reason == "no answer columns"
+    assert classified.reason == "other: no share columns and no event column"
+    assert classified.not_read is None  # no numbers: nothing was left unread
 
 
 @pytest.mark.parametrize(
@@ -294,9 +316,9 @@ def test_the_reason_for_a_table_with_no_answer_columns_reads_well() -> None:
         (["40%", "42%", "39%"], (Role.ANSWER, None)),
         (["40%", "42%", "N/A"], (Role.ANSWER, None)),  # empties are not counted
         (["40%", "42%", "n"], (Role.ANSWER, None)),  # 2 of 3: more than half
-        (["40%", "x", "y"], (Role.OTHER, None)),  # 1 of 3: not more than half
+        (["40%", "x", "y"], (Role.NAME, None)),  # 1 of 3: mostly names
         (["40%", "x"], (Role.OTHER, None)),  # exactly half is not enough
-        (["1000", "1100", "1228"], (Role.OTHER, None)),
+        (["1000", "1100", "1228"], (Role.COUNT, None)),  # whole numbers, right of the answers
         (["", "", ""], (Role.OTHER, None)),
     ],
 )
@@ -487,7 +509,7 @@ def test_the_same_cells_written_out_are_a_poll_row() -> None:
 
 def test_a_colspan_copied_date_does_not_make_an_event() -> None:
     row = make_row(["Sweden", "7 March 2024"], origins=["source", "colspan"])
-    assert classify_row(row)[0] == "poll"
+    assert classify_row(row)[0] == "heading"  # one text cell spanning the row
 
 
 def test_a_rowspan_copied_date_does_not_hide_a_poll_row() -> None:
@@ -496,3 +518,331 @@ def test_a_rowspan_copied_date_does_not_hide_a_poll_row() -> None:
         origins=["rowspan", "source", "source", "source", "source", "source", "source", "source"],
     )
     assert classify_row(row) == ("poll", "")
+
+
+# --- roles from the cells, header words as evidence (rows copied from real articles) --------------
+#
+# Sources: the dev set's inputs, flattened from real Wikipedia pages (pizza_to_the_polls,
+# WikiTableQuestions) and real wikitext (sweble's Saxby Chambliss article, mbaffert/sondax).
+
+FLORIDA_ROWS = [  # pizza_to_the_polls data/raw_wiki/senate/Florida-wikipage.html, general election
+    ["The Trafalgar Group (R)", "November 4–5, 2018", "1,484", "± 2.5%", "47%", "49%", "–", "4%"],
+    ["HarrisX", "November 3–5, 2018", "600", "± 4.0%", "48%", "48%", "–", "–"],
+    ["St. Pete Polls", "November 3–4, 2018", "3,088", "± 1.8%", "50%", "46%", "–", "4%"],
+    [
+        "Quinnipiac University",
+        "October 29 – November 4, 2018",
+        "1,142",
+        "± 3.5%",
+        "51%",
+        "44%",
+        "0%",
+        "5%",
+    ],
+]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        [
+            "Poll source",
+            "Date(s) administered",
+            "Sample size",
+            "Margin of error",
+            "Bill Nelson (D)",
+            "Rick Scott (R)",
+            "Other",
+            "Undecided",
+        ],
+        # The same columns as other articles head them: no header word is needed.
+        [
+            "Polling institute",
+            "Publication date",
+            "Respondents",
+            "±",
+            "Nelson",
+            "Scott",
+            "Others",
+            "Don't know",
+        ],
+        ["Poll company", "Month", "Base", "Error", "PD", "PR", "Misc.", "N/O"],
+        ["", "", "", "", "Nelson", "Scott", "Other", "Undecided"],
+    ],
+    ids=["as-written", "european-words", "unknown-words", "unlabelled-keys"],
+)
+def test_a_poll_table_is_known_by_its_cells_whatever_its_headers(header: list[str]) -> None:
+    classified = classify_table(make_table(header, FLORIDA_ROWS))
+    assert classified.kind == "poll", classified.reason
+    roles_found = [column.role for column in classified.columns]
+    assert roles_found[:4] == [Role.POLLSTER, Role.DATE, Role.SAMPLE_SIZE, Role.MARGIN_OF_ERROR]
+    assert roles_found[4:] == [Role.ANSWER] * 4
+
+
+def test_the_reason_names_the_evidence_for_each_role() -> None:
+    header = [
+        "Polling institute",
+        "Fieldwork date",
+        "Sample size",
+        "Margin of error",
+        "Nelson",
+        "Scott",
+        "Other",
+        "Undecided",
+    ]
+    classified = classify_table(make_table(header, FLORIDA_ROWS))
+    assert classified.reason == (
+        "poll: date column 'Fieldwork date' (header + cells: 4/4 read as dates), "
+        "pollster column 'Polling institute' (cells: 4/4 names), 4 share columns"
+    )
+
+
+def test_a_publication_date_beside_fieldwork_dates_is_not_the_poll_date() -> None:
+    header = ["Pollster", "Fieldwork date", "Publication date", "Yes", "No"]
+    rows = [
+        ["Ipsos", "1–3 May 2019", "5 May 2019", "40%", "60%"],
+        ["Elabe", "2–4 May 2019", "6 May 2019", "45%", "55%"],
+    ]
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == "poll"
+    assert classified.column(Role.DATE).label == "Fieldwork date"
+    assert classified.columns[2].role is Role.OTHER
+
+
+def test_shares_written_without_percent_signs_are_shares_when_they_add_up() -> None:
+    header = ["Pollster", "Date", "Sample", "Favor", "Oppose", "Unsure"]
+    rows = [
+        ["Gallup", "May 1–3, 2019", "1,012", "55", "40", "5"],
+        ["Pew", "May 4–8, 2019", "998", "52", "44", "4"],
+    ]
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == "poll"
+    assert [c.role for c in classified.columns][3:] == [Role.ANSWER] * 3
+
+
+def test_counts_that_do_not_add_up_like_shares_are_not_a_poll() -> None:
+    # WikiTableQuestions page/204-page/514.html (List of terrorist incidents in the European
+    # Union): deaths and injuries are numbers of 0-100 beside a date and names, not shares.
+    header = ["Date", "Location", "Member state", "Deaths", "Injuries", "Type"]
+    rows = [
+        ["2 February 1995", "Oberwart", "Austria", "4", "-", "Improvised Explosive Device"],
+        ["27 July 1980", "Antwerp", "Belgium", "1", "20", "Grenade"],
+        ["13 July 1983", "Brussels", "Belgium", "1", "-", "Small arms fire"],
+    ]
+    assert classify_table(make_table(header, rows)).kind != "poll"
+
+
+def test_dates_that_are_only_years_are_results_not_polls() -> None:
+    # sweble's Saxby Chambliss article: "Year | Democrat | Votes | Pct | Republican | Votes | Pct".
+    header = ["Year", "", "Democrat", "Votes", "Pct", "", "Republican", "Votes", "Pct"]
+    rows = [
+        ["1994", "", "Craig Mathis", "53,408", "37%", "", "Saxby Chambliss", "89,591", "63%"],
+        ["1996", "", "Jim Wiggins", "81,022", "47%", "", "Saxby Chambliss", "93,619", "53%"],
+    ]
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == "other"
+    assert "years only" in classified.reason
+    assert classified.not_read is not None and "Year | " in classified.not_read
+
+
+def test_a_table_of_votes_with_no_pollster_named_is_results() -> None:
+    header = ["Date", "Candidate", "Votes", "Pct", "Candidate", "Votes", "Pct"]
+    rows = [["November 8, 2016", "Smith", "53,408", "37%", "Jones", "89,591", "63%"]]
+    assert classify_table(make_table(header, rows)).kind == "other"
+
+
+def test_a_match_up_table_names_each_option_in_the_row() -> None:
+    header = ["Poll source", "Date(s) administered", "Democrat", "%", "Republican", "%"]
+    rows = [
+        ["Gravis Marketing", "October 1–3, 2018", "Bill Nelson", "48%", "Rick Scott", "45%"],
+        ["Mason-Dixon", "October 4–6, 2018", "Bill Nelson", "47%", "Rick Scott", "46%"],
+    ]
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == "poll"
+    assert [c.role for c in classified.columns][2:] == [Role.OPTION, Role.ANSWER] * 2
+    assert [c.option_column for c in classified.columns][2:] == [None, 2, None, 4]
+    assert "(2 named by the row)" in classified.reason
+
+
+# Battles: WikiTableQuestions page/204-page/429.html and page/202-page/102.html.
+TEXAS = (
+    ["Battle", "Location", "Date(s)", "Engagement remarks", "Victor"],
+    [
+        [
+            "Battle of Gonzales",
+            "Gonzales",
+            "October 2, 1835",
+            "This battle resulted in the first casualties of the Texas Revolution. One Mexican soldier killed",
+            "T",
+        ],
+        [
+            "Battle of Lipantitlán",
+            "San Patricio",
+            "November 4–5, 1835",
+            "Texians captured and destroyed Fort Lipantitlán. Most of the Mexican soldiers retreated to Matamoros.",
+            "T",
+        ],
+    ],
+)
+LETHAL = (
+    ["Battle, Siege, or Offensive", "Conflict", "Dates", "Estimated number of Americans killed"],
+    [
+        [
+            "Meuse-Argonne Offensive",
+            "World War I",
+            "September 26 to November 11, 1918",
+            "26,277 killed",
+        ],
+        [
+            "Battle of the Bulge",
+            "World War II",
+            "December 16, 1944 to January 25, 1945",
+            "19,276 killed",
+        ],
+    ],
+)
+
+
+@pytest.mark.parametrize(("header", "rows"), [TEXAS, LETHAL], ids=["texas", "lethal"])
+def test_a_column_named_for_a_kind_of_event_makes_a_timeline(header, rows) -> None:
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == "timeline"
+    assert classified.column(Role.EVENT).index == 0
+
+
+def test_a_date_column_and_a_column_of_prose_make_a_timeline_whatever_its_name() -> None:
+    # WikiTableQuestions page/204-page/514.html: the event column is "Description".
+    header = ["Date", "Location", "Summary of what was seen"]
+    rows = [
+        [
+            "2 February 1995",
+            "Oberwart",
+            "A pipe bomb concealed in a placard killed four people at a settlement.",
+        ],
+        [
+            "27 July 1980",
+            "Antwerp",
+            "A Palestinian threw a hand grenade at a party of schoolchildren leaving for a vacation.",
+        ],
+    ]
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == "timeline"
+    assert classified.column(Role.EVENT).label == "Summary of what was seen"
+    assert "(cells: 2/2 prose)" in classified.reason
+
+
+@pytest.mark.parametrize(
+    ("header", "rows"),
+    [
+        # pizza_to_the_polls governor/Michigan: a debate schedule is not a timeline.
+        (
+            ["Host network", "Date", "Link(s)", "Participants"],
+            [
+                ["WOOD-TV", "May 9, 2018", "", "Invited"],
+                ["WDIV-TV", "June 28, 2018", "", "Invited"],
+            ],
+        ),
+        # pizza_to_the_polls governor/Michigan: ratings "as of" a date are not events.
+        (
+            ["Source", "Ranking", "As of"],
+            [
+                ["The Cook Political Report", "Lean D", "October 26, 2018"],
+                ["FiveThirtyEight", "Likely D", "November 5, 2018"],
+            ],
+        ),
+    ],
+    ids=["debates", "predictions"],
+)
+def test_dated_tables_of_names_are_not_timelines(header, rows) -> None:
+    assert classify_table(make_table(header, rows)).kind == "other"
+
+
+def test_a_share_of_another_base_is_left_out_of_the_sum() -> None:
+    # mbaffert/sondax 1306346350.wikitext (2019 European election in France): "Abs." is the
+    # share who would abstain; the lists' shares sum to 100 without it.
+    header = [
+        "Polling firm",
+        "Fieldwork date",
+        "Sample size",
+        "Abs.",
+        "FI",
+        "PS",
+        "EELV",
+        "LREM",
+        "LR",
+        "RN",
+        "Other",
+    ]
+    rows = [
+        [
+            "Ipsos",
+            "24 May 2019",
+            "5,877",
+            "53%",
+            "7.5%",
+            "5.5%",
+            "9.5%",
+            "23%",
+            "13%",
+            "25%",
+            "16.5%",
+        ],
+        [
+            "Elabe",
+            "23–24 May 2019",
+            "2,010",
+            "55%",
+            "8.5%",
+            "4.5%",
+            "9%",
+            "22.5%",
+            "13%",
+            "25%",
+            "17.5%",
+        ],
+    ]
+    classified = classify_table(make_table(header, rows))
+    assert classified.kind == "poll"
+    assert [c.label for c in classified.columns if c.outside_total] == ["Abs."]
+    assert "'Abs.' is a share of another base" in classified.reason
+
+
+# --- rows that are not polls, read as what they are -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "what"),
+    [
+        ("26 March: X is elected party leader", "26 March", "X is elected party leader"),
+        ("1 January 2023 Something happens", "1 January 2023", "Something happens"),
+        ("March 2022 – Russia invades Ukraine", "March 2022", "Russia invades Ukraine"),
+    ],
+)
+def test_one_cell_spanning_the_row_with_a_date_is_an_event(text, date, what) -> None:
+    row = make_row([text] + [text] * 5, origins=["source"] + ["colspan"] * 5)
+    assert classify_row(row)[0] == "event"
+    from flows.extract import split_dated_text
+
+    assert split_dated_text(text) == (date, what)
+
+
+def test_a_row_holding_only_a_year_is_a_year_marker() -> None:
+    row = make_row(["2023", "", "", "", ""])
+    kind, reason = classify_row(row)
+    assert kind == "year" and "2023" in reason
+
+
+@pytest.mark.parametrize("text", ["Hypothetical polling", "With Smith as nominee"])
+def test_one_text_cell_spanning_the_row_is_a_heading(text: str) -> None:
+    assert classify_row(make_row([text, "", "", "", ""]))[0] == "heading"
+
+
+def test_an_election_result_among_the_polls_is_a_result_row() -> None:
+    header = ["Polling firm", "Fieldwork date", "Sample size", "LO", "FI"]
+    rows = [
+        ["2019 election", "26 May 2019", "–", "0.78%", "6.31%"],
+        ["Ipsos", "24 May 2019", "5,877", "0.5%", "7.5%"],
+    ]
+    classified = classify_table(make_table(header, rows))
+    kinds = [classify_row(row, classified)[0] for row in classified.table.rows]
+    assert kinds == ["result", "poll"]

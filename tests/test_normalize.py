@@ -128,10 +128,30 @@ def test_finland_summary_and_blank_rows_are_skipped_with_reason(finland):
 
 
 @pytest.mark.parametrize(
+    ("line", "detail_part"),
+    [
+        (20, "'84,6%' is not a percentage: use a decimal point (column 'Yes')"),
+        (21, "'abc' is not a percentage (column 'Yes')"),
+    ],
+)
+def test_finland_an_unreadable_share_is_refused_alone(finland, line, detail_part):
+    # One unreadable answer costs that answer, never the rest of the poll that reads exactly.
+    poll = next(p for p in finland.polls if p["source_line"] == line)
+    assert poll["support"] is None and poll["oppose"] == 10.0
+    assert poll["answers_complete"] is False  # the total is not known
+    (finding,) = [f for f in finland.findings if f["source_line"] == line]
+    assert (finding["check_name"], finding["poll_id"], finding["column_name"]) == (
+        "value_refused",
+        poll["poll_id"],
+        "Yes",
+    )
+    assert detail_part in finding["detail"]
+    assert finding["detail"].endswith("the poll loads without a share there")
+
+
+@pytest.mark.parametrize(
     ("line", "check_name", "reason_part"),
     [
-        (20, "unparseable_value", "'84,6%' is not a percentage: use a decimal point"),
-        (21, "unparseable_value", "'abc' is not a percentage (column 'Yes')"),
         (22, "too_many_cells", "the row has 9 cells but the header has 8 columns"),
         (23, "ambiguous_alignment", "fits equally well with"),
         (35, "unparseable_value", "'sometime' is not a date"),
@@ -296,8 +316,17 @@ def test_a_sort_key_gives_the_year_before_the_heading():
 
 def test_a_row_with_two_bad_cells_reports_both():
     text = "= Two =\n| Date | Pollster | Sample size | Yes | No | Lead |\n| 2020 | X | 1,000 | 1,5% | abc | 3% |\n"
-    (first, second) = normalize_article(parse_article_text(text, "two.txt")).rejected
+    normalized = normalize_article(parse_article_text(text, "two.txt"))
+    (poll,) = normalized.polls
+    assert (poll["sample_size"], poll["lead"], poll["answer_count"]) == (1000, 3.0, 0)
+    (first, second) = normalized.findings
     assert (first["column_name"], first["value"]) == ("Yes", "1,5%")
-    assert "use a decimal point" in first["reason"]
+    assert "use a decimal point" in first["detail"]
     assert (second["column_name"], second["value"]) == ("No", "abc")
     assert first["source_line"] == second["source_line"] == 3
+
+
+def test_a_bad_date_still_rejects_the_row_with_every_bad_value_named():
+    text = "= Two =\n| Date | Pollster | Yes | No |\n| sometime | X | 45% | 55% |\n"
+    (rejected,) = normalize_article(parse_article_text(text, "two.txt")).rejected
+    assert (rejected["check_name"], rejected["value"]) == ("unparseable_value", "sometime")

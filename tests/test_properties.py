@@ -717,7 +717,7 @@ def flattened_articles(draw, tables=flattened_tables) -> str:
 
 CHECK_NAMES = {  # README "Checks", plus the two event checks of flows/normalize.py
     "unparseable_value", "too_many_cells", "misaligned_row", "ambiguous_alignment",
-    "share_in_range", "shares_sum_at_most_101", "start_not_after_end", "not_after_run_date",
+    "share_in_range", "shares_sum_within_rounding", "start_not_after_end", "not_after_run_date",
     "pollster_present", "duplicate_poll", "missing_cell", "description_present",
 }  # fmt: skip
 

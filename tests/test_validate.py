@@ -28,7 +28,7 @@ def finland_frames():
 @pytest.mark.parametrize(
     ("line", "check_name", "reason_part"),
     [
-        (24, "shares_sum_at_most_101", "answers_total=110"),
+        (24, "shares_sum_within_rounding", "answers_total=110, answers_rounding=1.5"),
         (25, "not_after_run_date", "fieldwork_start=2031-03-01"),
         (29, "duplicate_poll", "duplicate_of=finland_nato_relations.txt#1.1"),
     ],

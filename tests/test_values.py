@@ -14,7 +14,10 @@ from flows.values import (
     parse_count,
     parse_lead,
     parse_margin_of_error,
+    parse_sample,
     parse_share,
+    parse_share_bound,
+    share_decimals,
 )
 
 NULL_TEXTS = [
@@ -233,7 +236,15 @@ def test_value_parse_error_is_a_value_error() -> None:
         ("6%", CellKind.PERCENT),
         ("84.6 %", CellKind.PERCENT),
         ("84,6%", CellKind.PERCENT),  # loose on purpose: parse_share then says what is wrong
-        ("± 3.4%", CellKind.PERCENT),
+        ("± 3.4%", CellKind.MARGIN),
+        ("+/- 3", CellKind.MARGIN),
+        ("<1%", CellKind.BOUND),
+        ("< 0.5", CellKind.BOUND),
+        ("1,005 LV", CellKind.SAMPLE),
+        ("600 RV", CellKind.SAMPLE),
+        ("2,000 A", CellKind.SAMPLE),
+        ("917 (RV)", CellKind.SAMPLE),
+        ("500 XY", CellKind.TEXT),  # not a population poll tables write
         ("+5%", CellKind.PERCENT),
         ("-5%", CellKind.PERCENT),
         ("\u22125%", CellKind.PERCENT),
@@ -324,3 +335,47 @@ def test_is_whole_number(text: str, expected: bool) -> None:
 )
 def test_number_value(text: str, expected: float | None) -> None:
     assert number_value(text) == expected
+
+
+# --- sample sizes with a population, shares below a bound, printed decimals ---------------------
+# Cells from the dev set's real poll tables (pizza_to_the_polls, Florida and Georgia 2018).
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("595 LV", (595, "likely voters")),
+        ("917 RV", (917, "registered voters")),
+        ("1,005 LV", (1005, "likely voters")),
+        ("2,000 A", (2000, "adults")),
+        ("917 (RV)", (917, "registered voters")),
+        ("1,484", (1484, None)),
+        ("–", (None, None)),
+    ],
+)
+def test_parse_sample_reads_the_count_and_its_population(text, expected) -> None:
+    assert parse_sample(text) == expected
+
+
+@pytest.mark.parametrize("text", ["500 XY", "LV", "about 500", "1,5 LV"])
+def test_parse_sample_refuses_what_is_not_a_sample(text) -> None:
+    with pytest.raises(ValueParseError):
+        parse_sample(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "bound"), [("<1%", 1.0), ("<0.5%", 0.5), ("< 5 %", 5.0), ("≤1%", 1.0), ("45%", None)]
+)
+def test_parse_share_bound(text, bound) -> None:
+    assert parse_share_bound(text) == bound
+
+
+@pytest.mark.parametrize("text", ["<abc", "<1,5%", "<"])
+def test_parse_share_bound_refuses_a_bound_that_is_not_a_share(text) -> None:
+    with pytest.raises(ValueParseError):
+        parse_share_bound(text)
+
+
+@pytest.mark.parametrize(("text", "decimals"), [("23%", 0), ("7.5%", 1), ("7.50 %", 2), ("45", 0)])
+def test_share_decimals(text, decimals) -> None:
+    assert share_decimals(text) == decimals
