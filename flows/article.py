@@ -28,6 +28,8 @@ class Cell:
     is_header: bool = False
     origin: CellOrigin = "source"
     sort_value: str | None = None
+    # A header cell's label when it shows no text: what its images link to (or say, in `alt=`).
+    label_hint: str | None = None
 
 
 @dataclass

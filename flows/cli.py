@@ -477,7 +477,10 @@ def _escape_property(text: str) -> str:
 
 
 def _describe(finding: dict) -> str:
-    place = f"table {finding['table']}, row {finding['row']}: " if finding["table"] else ""
+    place = ""
+    if finding["table"]:
+        row = f", row {finding['row']}" if finding["row"] else ""
+        place = f"table {finding['table']}{row}: "
     return f"{place}{finding['message']}"
 
 
@@ -538,7 +541,9 @@ def _finding_line(finding: dict) -> str:
     where = f"{finding['file']}:{finding['line']}" if finding["line"] else finding["file"]
     place = []
     if finding["table"]:
-        place.append(f"table {finding['table']}, row {finding['row']}")
+        place.append(f"table {finding['table']}")
+    if finding["row"]:
+        place.append(f"row {finding['row']}")
     if finding["column"]:
         place.append(f"column {finding['column']!r}")
     located = f" ({', '.join(place)})" if place else ""

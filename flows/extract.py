@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from flows.article import SourceRow, SourceTable
-from flows.dates import DateSpan, looks_like_date, parse_date_span
+from flows.dates import DateSpan, looks_like_date, numeric_order_of, parse_date_span
 from flows.values import (
     CellKind,
     ValueParseError,
@@ -75,6 +75,8 @@ class Column:
     option_column: int | None = None
     # A share of another base (abstention, turnout): loaded, but left out of the share sum.
     outside_total: bool = False
+    # How the column writes numeric dates ("dmy", "mdy", "ymd"), when its cells make it certain.
+    numeric_order: str | None = None
 
 
 @dataclass
@@ -146,11 +148,49 @@ class ColumnProfile:
         }.get(self.type, f"{self.filled} cells of mixed kinds")
 
 
-def profile_column(table: SourceTable, index: int) -> ColumnProfile:
+def column_texts(table: SourceTable, index: int) -> list[str]:
+    """The texts of a column's written cells (span copies left out)."""
+    return [
+        row.cells[index].text
+        for row in table.rows
+        if index < len(row.cells) and row.cells[index].origin == "source"
+    ]
+
+
+_NUMERIC_DATE = re.compile(r"\d[./-]\d{1,2}[./-]\d")
+
+
+def numeric_date_order(table: SourceTable, index: int) -> str | None:
+    """The order of the column's numeric dates ("14.03.2024"), when its cells make it certain."""
+    texts = column_texts(table, index)
+    if not any(_NUMERIC_DATE.search(text) for text in texts):
+        return None
+    return numeric_order_of(texts)
+
+
+def _one_cell_rows(table: SourceTable) -> set[int]:
+    """Rows of one filled cell in a table of three or more columns: markers, headings and
+    events written across the row, whose text is no value of the column it starts in."""
+    if len(table.header) < 3:
+        return set()
+    return {
+        position
+        for position, row in enumerate(table.rows)
+        if sum(
+            cell.origin == "source" and cell_kind(cell.text) is not CellKind.EMPTY
+            for cell in row.cells
+        )
+        == 1
+    }
+
+
+def profile_column(
+    table: SourceTable, index: int, numeric_order: str | None = None, skip: set[int] = frozenset()
+) -> ColumnProfile:
     filled = dates = year_dates = shares = small = counts = margins = texts = words = 0
     distinct: set[str] = set()
-    for row in table.rows:
-        if index >= len(row.cells) or row.cells[index].origin != "source":
+    for position, row in enumerate(table.rows):
+        if index >= len(row.cells) or row.cells[index].origin != "source" or position in skip:
             continue
         text = row.cells[index].text
         kind = cell_kind(text)
@@ -158,7 +198,7 @@ def profile_column(table: SourceTable, index: int) -> ColumnProfile:
             continue
         filled += 1
         if kind is CellKind.TEXT or kind is CellKind.NUMBER:
-            span = _date_span(text, row.cells[index].sort_value)
+            span = _date_span(text, row.cells[index].sort_value, numeric_order)
             if span is not None:
                 dates += 1
                 year_dates += span.precision == "year"
@@ -189,13 +229,13 @@ def _looks_like_count(text: str) -> bool:
     return "," in text or " " in text.strip()
 
 
-def _date_span(text: str, sort_value: str | None) -> DateSpan | None:
-    if not looks_like_date(text, year_may_be_missing=True):
+def _date_span(text: str, sort_value: str | None, numeric_order: str | None) -> DateSpan | None:
+    if not looks_like_date(text, year_may_be_missing=True, numeric_order=numeric_order):
         return None
     year = 2000
     if sort_value and looks_like_date(sort_value):
         year = parse_date_span(sort_value).end.year
-    return parse_date_span(text, default_year=year)
+    return parse_date_span(text, default_year=year, numeric_order=numeric_order)
 
 
 # --- the table's kind ----------------------------------------------------------------------------
@@ -203,9 +243,14 @@ def _date_span(text: str, sort_value: str | None) -> DateSpan | None:
 
 def classify_table(table: SourceTable) -> ClassifiedTable:
     """Give each column a role from its cells and its label, then the table a kind."""
-    profiles = [profile_column(table, index) for index in range(len(table.header))]
+    orders = [numeric_date_order(table, index) for index in range(len(table.header))]
+    skip = _one_cell_rows(table)
+    profiles = [
+        profile_column(table, index, orders[index], skip) for index in range(len(table.header))
+    ]
     columns = [
-        _classify_column(index, label, profiles[index]) for index, label in enumerate(table.header)
+        replace(_classify_column(index, label, profiles[index]), numeric_order=orders[index])
+        for index, label in enumerate(table.header)
     ]
     columns = _pick_one_date_column(columns, profiles)
     poll = _as_poll_table(table, columns, profiles)
@@ -421,6 +466,18 @@ def _mark_outside_total(
     return marked, [c for c in marked if c.outside_total]
 
 
+def _mostly_distinct(table: SourceTable, index: int) -> bool:
+    """Events differ from row to row; the same few words down a column are a category."""
+    texts = [
+        row.cells[index].text
+        for row in table.rows
+        if index < len(row.cells)
+        and row.cells[index].origin == "source"
+        and cell_kind(row.cells[index].text) is not CellKind.EMPTY
+    ]
+    return len(texts) < 5 or len(set(texts)) >= 0.6 * len(texts)
+
+
 def _share_or_none(text: str) -> float | None:
     try:
         return parse_share(text)
@@ -435,6 +492,8 @@ def _as_timeline_table(
     if date is None:
         return None
     event = next((c for c in columns if c.role == Role.EVENT), None)
+    if event is not None and not _mostly_distinct(table, event.index):
+        return None  # "Event: 400 m" repeated down an athlete's results: a discipline
     if event is None:
         # A column of prose describes each row only where most rows have it.
         rows = max(profiles[date.index].dates, 1)

@@ -4,16 +4,18 @@ Parsing one small cell with mwparserfromhell costs more than the cell's share of
 whole page, so rendering every table cell that way would make reading an article slower than
 parsing it whole. `read_markup` reads the constructs that make up nearly all table cells (bold
 and italics, links, external links, templates, entities, comments, `<ref>`, `<br>` and simple
-inline tags) into a tree of `Link`, `ExternalLink`, `Tag` and `Template` nodes and plain strings,
-the same shape mwparserfromhell would give. It only reads; what each node shows is decided once, in
-`flows.markup`, for this tree and mwparserfromhell's alike.
+inline tags, with their `data-sort-value`) into a tree of `Link`, `ExternalLink`, `Tag` and
+`Template` nodes and plain strings, the same shape mwparserfromhell would give. It only reads;
+what each node shows is decided once, in `flows.markup`, for this tree and mwparserfromhell's
+alike.
 
 What it declines (returns None, and the cell goes to mwparserfromhell): anything it is not sure
 to read exactly as mwparserfromhell does. Among them: lists, headings and horizontal rules at a line
 start, `{{{arguments}}}`, protocol-relative and non-`//` links, free URLs in text, bold or italics
 left open or crossing a line end, unknown named entities, tags other than simple inline ones,
-tag attributes holding markup, template parameter keys holding markup, NUL characters, anything
-left unclosed and nesting deeper than `MAX_DEPTH`. Declining is always safe, a wrong guess is not:
+tag attributes holding markup, a `data-sort-value` given twice or among attributes not plainly
+written, template parameter keys holding markup, NUL characters, anything left unclosed and
+nesting deeper than `MAX_DEPTH`. Declining is always safe, a wrong guess is not:
 tests/test_markup.py checks that both readers render the same on every cell of the corpus, on a
 set of tricky strings and on thousands of random ones.
 """
@@ -46,10 +48,12 @@ class ExternalLink:
 
 @dataclass(slots=True)
 class Tag:
-    """An HTML-style tag, name in lower case; contents None for `<br>` or `<ref name=x/>`."""
+    """An HTML-style tag, name in lower case; contents None for `<br>` or `<ref name=x/>`;
+    `sort_value` its `data-sort-value` attribute as written, if it has one."""
 
     name: str
     contents: list[Node] | None
+    sort_value: str | None = None
 
 
 @dataclass(slots=True)
@@ -104,6 +108,11 @@ _URL_VALUE = re.compile(r"([ \t\n]*)((?:https?|ftp)://[^\s\[\]<>\"'{}|]+)(?=[ \t
 _URL_TRAILING = set(",;.:!?)")
 _ENTITY = re.compile(r"&(?:#([0-9]+)|#[xX]([0-9a-fA-F]+)|([A-Za-z][A-Za-z0-9]*));")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(\s[^<>]*?)?\s*(/?)>")
+# Attributes as mwparserfromhell and browsers both read them: `name`, `name=value`, `name="value"`
+# or `name='value'`, each after a space (`a="x"b` is read two ways: not plain).
+_PLAIN_ATTRIBUTE = re.compile(
+    r"""\s+([A-Za-z][\w:.-]*)(?:=(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?(?=\s|$)"""
+)
 _VOID_TAGS = {"br", "hr"}  # read without a closing tag, as mwparserfromhell reads them
 _INLINE_TAGS = {
     "small", "big", "sub", "sup", "span", "font", "center", "div", "b", "i", "u", "s", "strike",
@@ -357,16 +366,35 @@ def _tag(source: str, start: int, in_template: bool, depth: int) -> tuple[Node |
         or any(ch in attributes for ch in "{}[]|&")
     ):
         raise _GiveUp
+    sort_value = _sort_attribute(attributes) if "data-sort-value" in attributes.lower() else None
     if name in _VOID_TAGS:
-        return Tag(name, None), match.end()
+        return Tag(name, None, sort_value), match.end()
     if name not in _INLINE_TAGS:
         raise _GiveUp
     if match.group(4):  # self-closing
         if name != "ref":
             raise _GiveUp
-        return Tag(name, None), match.end()
+        return Tag(name, None, sort_value), match.end()
     contents, after = _parse(source, match.end(), "</" + name, in_template, depth)
-    return Tag(name, contents), after
+    return Tag(name, contents, sort_value), after
+
+
+def _sort_attribute(attributes: str) -> str | None:
+    """The `data-sort-value` of plainly written attributes; declines anything else."""
+    values: list[str | None] = []
+    position = 0
+    while position < len(attributes):
+        match = _PLAIN_ATTRIBUTE.match(attributes, position)
+        if match is None:
+            if attributes[position:].strip():
+                raise _GiveUp
+            break
+        if match.group(1).lower() == "data-sort-value":
+            values.append(next((value for value in match.groups()[1:] if value is not None), None))
+        position = match.end()
+    if len(values) > 1:
+        raise _GiveUp  # named twice: which one counts is the parser's to say
+    return values[0] if values else None  # the words were inside another attribute's value
 
 
 def _entity_text(match: re.Match[str]) -> str:

@@ -7,6 +7,14 @@ inside it, a citation template's is its title), templates that carry a value are
 `TEMPLATES`, and an unknown template keeps the text of its first positional parameter (a guess a
 reader can see) and is reported in `RenderedCell.unknown_templates`, never a crash.
 
+Not the value either, so kept aside as notes: struck-out text (`<s>`, `<del>`, `<strike>`: an
+old figure an editor corrected, "struck out: 45%") and `<sup>` (a footnote mark such as
+"45%<sup>a</sup>", whose letters or digits would join the number; an ordinal suffix as in
+"1<sup>st</sup>" stays text). Images show nothing (a flag is decoration), but what an image links
+to, or else its alt text, is kept in `RenderedCell.image_labels`: a party shown in a header only by
+its logo is named there. An inner tag's `data-sort-value` (`<span data-sort-value="2019-05-24">`)
+is the cell's sort key, unless an earlier tag or a `{{sort}}` gives one.
+
 This is the one place that decides what markup shows. Two readers feed it: `flows.fast_markup`
 reads the common cell markup quickly and declines when unsure, and mwparserfromhell reads the rest
 (`render_cell_with_parser`, also the reference the fast reader is tested against). Both trees go
@@ -55,6 +63,7 @@ class RenderedCell:
     notes: list[str] = field(default_factory=list)
     unknown_templates: list[str] = field(default_factory=list)
     sort_value: str | None = None
+    image_labels: list[str] = field(default_factory=list)  # what each image links to, or its alt
 
 
 def parse_markup(source: str) -> Wikicode:
@@ -135,22 +144,54 @@ Tree = TypeVar("Tree")
 Renderer = Callable[[Tree, RenderedCell], str]
 
 _FOOTNOTE_TAGS = {"ref"}
+_STRUCK_TAGS = {"s", "del", "strike"}  # an old value, corrected: a note, not the value
+_MARK_TAGS = {"sup"}  # a footnote mark: its letters or digits would join the number before it
+_ORDINAL_SUFFIXES = {"st", "nd", "rd", "th", "er", "re", "ère", "ème"}  # "1<sup>st</sup>": text
 _DROPPED_TAGS = {"references", "gallery", "math", "timeline", "templatestyles"}
 _LINE_BREAK_TAGS = {"br", "hr"}
 _DROPPED_LINK_NAMESPACES = ("file:", "image:", "category:")
 
 
 def _link_text(target: str, label: Tree | None, render: Renderer, out: RenderedCell) -> str:
-    if target.lower().startswith(_DROPPED_LINK_NAMESPACES):  # an image or a category tag;
-        return ""  # "[[:Category:X]]", with its colon, is a visible link
+    """A link shows its label, else its target. An image or a category tag shows nothing (an
+    image keeps what it stands for aside); "[[:Category:X]]", with its colon, is a visible link."""
+    lowered = target.lower()
+    if lowered.startswith(_DROPPED_LINK_NAMESPACES):
+        if label is not None and not lowered.startswith("category:"):
+            _image_label(label, render, out)
+        return ""
     return render(label, out) if label is not None else target.lstrip(":")
+
+
+def _image_label(options: Tree, render: Renderer, out: RenderedCell) -> None:
+    """What an image stands for: the page its `link=` names (its section left out), else its
+    `alt=` text; nothing for an image with neither, such as a flag beside a name."""
+    found: dict[str, str] = {}
+    for option in render(options, RenderedCell(text="")).split("|"):
+        key, equals, value = option.partition("=")
+        key = key.strip().lower()
+        if equals and key in ("link", "alt"):
+            found[key] = value  # given twice, the last one counts, as in MediaWiki
+    link = collapse_spaces(found.get("link", "").partition("#")[0].replace("_", " ")).lstrip(":")
+    label = link or collapse_spaces(found.get("alt", ""))
+    if label:
+        out.image_labels.append(label)
 
 
 def _external_link_text(label: Tree | None, render: Renderer, out: RenderedCell) -> str:
     return render(label, out) if label is not None else ""  # `[url]` or a free URL: nothing
 
 
-def _tag_text(name: str, contents: Tree | None, render: Renderer, out: RenderedCell) -> str:
+def _tag_text(
+    name: str,
+    contents: Tree | None,
+    render: Renderer,
+    out: RenderedCell,
+    sort_value: str | None = None,
+) -> str:
+    """`sort_value` is the tag's `data-sort-value` attribute as written, if it has one."""
+    if sort_value is not None and out.sort_value is None:
+        out.sort_value = html.unescape(sort_value).strip() or None
     if name in _FOOTNOTE_TAGS:
         if contents is not None:
             # The ref's note is its text, then the notes inside it, so that a ref holding only
@@ -159,11 +200,26 @@ def _tag_text(name: str, contents: Tree | None, render: Renderer, out: RenderedC
             text = render(contents, inner)
             out.notes.append(" ".join([text, *inner.notes]))
         return ""
+    if name in _STRUCK_TAGS or name in _MARK_TAGS:
+        return _aside_text(name, contents, render, out) if contents is not None else ""
     if name in _DROPPED_TAGS:
         return ""
     if name in _LINE_BREAK_TAGS:
         return " "
     return render(contents, out) if contents is not None else ""
+
+
+def _aside_text(name: str, contents: Tree, render: Renderer, out: RenderedCell) -> str:
+    """Struck text and a `<sup>` mark go to the notes, with the notes inside them; an ordinal
+    suffix (`1<sup>st</sup>`) is part of the text."""
+    inner = RenderedCell(text="")
+    text = collapse_spaces(render(contents, inner))
+    shown = name in _MARK_TAGS and text.lower() in _ORDINAL_SUFFIXES
+    if text and not shown:
+        out.notes.append(f"struck out: {text}" if name in _STRUCK_TAGS else text)
+    out.notes.extend(inner.notes)
+    out.unknown_templates.extend(inner.unknown_templates)
+    return text if shown else ""
 
 
 def _template_text(
@@ -204,10 +260,13 @@ def _arguments(
 
 
 def _footnote_note(key: str, name: str, positional: TemplateArgs, named: dict[str, str]) -> str:
-    """A citation's note is its title (its URL, date and publisher would bury it); any other
-    footnote's is its words."""
+    """A citation's note is its title (its URL, date and publisher would bury it); a cleanup
+    tag's is its name, with its reason if it gives one (its date and bot are bookkeeping); any
+    other footnote's is its words."""
     if key in CITATION_TEMPLATES and named.get("title"):
         return named["title"]
+    if key in CLEANUP_TEMPLATES:
+        return f"{name}: {named['reason']}" if named.get("reason") else name
     return " ".join(positional) or " ".join(named.values()) or name
 
 
@@ -232,7 +291,8 @@ def _render_node(node: object, out: RenderedCell) -> str:
     if isinstance(node, Comment):
         return ""
     if isinstance(node, Tag):
-        return _tag_text(str(node.tag).strip().lower(), node.contents, _render, out)
+        name = str(node.tag).strip().lower()
+        return _tag_text(name, node.contents, _render, out, _sort_attribute(node))
     if isinstance(node, Template):
         params = [
             (str(param.name).strip().lower() if param.showkey else None, param.value)
@@ -244,6 +304,14 @@ def _render_node(node: object, out: RenderedCell) -> str:
     if isinstance(node, Argument):
         return _render(node.default, out) if node.default is not None else ""
     return html.unescape(str(node))
+
+
+def _sort_attribute(tag: Tag) -> str | None:
+    """The first `data-sort-value` of a tag, as written (the first one is the one HTML keeps)."""
+    for attribute in tag.attributes:
+        if str(attribute.name).strip().lower() == "data-sort-value":
+            return str(attribute.value) if attribute.value is not None else None
+    return None
 
 
 # --- the fast reader's tree -----------------------------------------------------------------------
@@ -259,7 +327,7 @@ def _render_read(nodes: list[fast_markup.Node], out: RenderedCell) -> str:
         elif isinstance(node, fast_markup.Template):
             parts.append(_template_text(node.name, node.params, _render_read, out))
         elif isinstance(node, fast_markup.Tag):
-            parts.append(_tag_text(node.name, node.contents, _render_read, out))
+            parts.append(_tag_text(node.name, node.contents, _render_read, out, node.sort_value))
         else:
             parts.append(_external_link_text(node.label, _render_read, out))
     return "".join(parts)
@@ -369,12 +437,16 @@ def _opdrts(args: TemplateArgs, named: dict[str, str], out: RenderedCell) -> str
     )
 
 
+CITATION_TEMPLATES = {"cite web", "cite news", "cite journal", "cite book"}  # noted by title
+# Cleanup tags put after a claim or a source link, noted by name: "{{Dead link|date=August 2025
+# |bot=InternetArchiveBot}}" is "Dead link", not "August 2025 InternetArchiveBot".
+CLEANUP_TEMPLATES = {
+    "citation needed", "cn", "fact", "better source needed", "failed verification", "dubious",
+    "clarify", "when", "who", "dead link", "permanent dead link",
+}  # fmt: skip
 FOOTNOTE_TEMPLATES = {
     "efn", "efn-ua", "efn-lr", "efn-ur", "efn-lg", "refn", "sfn", "sfnp", "r", "rp", "ref",
-    "citation needed", "cn", "fact", "better source needed", "failed verification", "dubious",
-    "clarify", "when", "who", "cite web", "cite news", "cite journal", "cite book",
-}  # fmt: skip
-CITATION_TEMPLATES = {"cite web", "cite news", "cite journal", "cite book"}  # noted by title
+} | CITATION_TEMPLATES | CLEANUP_TEMPLATES  # fmt: skip
 
 TEMPLATES: dict[str, TemplateHandler] = {
     # Wrappers whose visible text is their first argument.
@@ -390,6 +462,8 @@ TEMPLATES: dict[str, TemplateHandler] = {
     "increase": _nothing, "decrease": _nothing, "steady": _nothing, "flagicon": _nothing,
     "party color": _nothing, "party colour": _nothing, "legend": _nothing, "·": _constant(" · "),
     "snd": _constant(" – "), "ndash": _constant("–"), "mdash": _constant("—"),
+    # Bookkeeping after a source link: an archived copy, a note to bots. Nothing to read.
+    "webarchive": _nothing, "wayback": _nothing, "cbignore": _nothing,
 }  # fmt: skip
 
 PARSER_FUNCTIONS: dict[str, Callable[[str], str]] = {

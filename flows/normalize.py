@@ -414,7 +414,7 @@ def _fits(column: Column, cell: Cell | None) -> bool:
     kind = cell_kind(text)
     role = column.role
     if role == Role.DATE:
-        return looks_like_date(text, year_may_be_missing=True)
+        return looks_like_date(text, year_may_be_missing=True, numeric_order=column.numeric_order)
     if role == Role.POLLSTER:
         return kind is CellKind.TEXT and not looks_like_date(text)
     if role == Role.CLIENT:
@@ -591,7 +591,9 @@ def _read_date(
     if cell.sort_value and looks_like_date(cell.sort_value):
         default_year = parse_date_span(cell.sort_value).end.year
     try:
-        return parse_date_span(cell.text, default_year=default_year)
+        return parse_date_span(
+            cell.text, default_year=default_year, numeric_order=column.numeric_order
+        )
     except DateParseError as error:
         raise RowRejected("unparseable_value", str(error), column.label, cell.text) from None
 

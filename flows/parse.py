@@ -18,7 +18,9 @@ from collections import Counter
 from pathlib import Path
 
 from flows.article import Article, ArticleFormat, Cell, Section, SourceRow, SourceTable
+from flows.dates import looks_like_date
 from flows.markup import MarkupError, parse_markup, render_cell
+from flows.values import CellKind, cell_kind
 
 ARTICLE_SUFFIXES = (".txt", ".wiki", ".wikitext")
 WIKITEXT_SUFFIXES = (".wiki", ".wikitext")
@@ -293,6 +295,11 @@ def _read_pipe_table(
             ) from None
 
     header_cells = cells_of(start, is_header=True)
+    second = cells_of(start + 1, is_header=True) if start + 1 < end else []
+    header, caption, header_lines = flattened_header(
+        [cell.text for cell in header_cells], [cell.text for cell in second]
+    )
+    first_row = start + header_lines
     rows = [
         SourceRow(
             row_index=offset,
@@ -300,13 +307,58 @@ def _read_pipe_table(
             raw_text=lines[line_number].strip(),
             cells=cells_of(line_number),
         )
-        for offset, line_number in enumerate(range(start + 1, end), start=1)
+        for offset, line_number in enumerate(range(first_row, end), start=1)
     ]
     return SourceTable(
         table_index=table_index,
         line=start + 1,
         section_path=section_path,
-        header=[cell.text for cell in header_cells],
-        header_raw=lines[start].strip(),
+        header=header,
+        header_raw="\n".join(line.strip() for line in lines[start:first_row]),
         rows=rows,
+        caption=caption,
     )
+
+
+def flattened_header(first: list[str], second: list[str]) -> tuple[list[str], str, int]:
+    """The column labels of a flattened table, its caption, and how many lines they take.
+
+    The flattened form writes a spanning cell once and pads every line at the end, so a header
+    of two rows comes out as two lines: "| Campaign finance reports as of … | | |" (a title over
+    the whole table) above the labels, or "| Host network | Date | Participants | | |" above
+    "| Abdul El-Sayed | Shri Thanedar | Gretchen Whitmer | | |" (a group over its columns). A
+    second line is read as header only when it holds names alone and exactly fills the columns
+    its first line leaves open; anything else is data, and the first line is the header.
+    """
+    width = max(len(first), len(second))
+    filled = _filled_prefix(first)
+    labels = _filled_prefix(second)
+    header = list(first)  # a wider row below is reported (too_many_cells), never a new column
+    if filled is None or labels is None or not labels or filled == len(first):
+        return header, "", 1
+    if not all(_is_label_text(text) for text in second[:labels]):
+        return header, "", 1
+    if filled == 1 and labels >= 2:  # a title over the table
+        return second + [""] * (width - len(second)), first[0], 2
+    groups = filled + labels - width
+    if not 1 <= groups <= filled:
+        return header, "", 1
+    kept = first[: filled - groups]
+    group = first[filled - groups] if groups == 1 else ""
+    under = [f"{group} {label}".strip() for label in second[:labels]]
+    return kept + under, "", 2
+
+
+def _filled_prefix(cells: list[str]) -> int | None:
+    """How many cells a line fills before its padding, or None when it has gaps."""
+    count = len(cells)
+    while count and not cells[count - 1].strip():
+        count -= 1
+    if any(not cell.strip() for cell in cells[:count]):
+        return None
+    return count
+
+
+def _is_label_text(text: str) -> bool:
+    """A header label: words, not a number, a share or a date."""
+    return cell_kind(text) is CellKind.TEXT and not looks_like_date(text, year_may_be_missing=True)

@@ -54,7 +54,8 @@ def validation_markdown(validated: ValidatedBatch, limit: int = 200) -> str:
         for row in frame.head(limit).itertuples(index=False):
             where = f"{row.source_path}:{row.source_line}" if pd.notna(row.source_line) else (
                 row.source_path)  # fmt: skip
-            place = f"{row.table_index}.{row.row_index}" if pd.notna(row.table_index) else ""
+            place = f"{row.table_index}" if pd.notna(row.table_index) else ""
+            place += f".{row.row_index}" if place and pd.notna(row.row_index) else ""
             text = str(getattr(row, message)).replace("|", "\\|")
             lines.append(f"| {where} | {place} | `{row.check_name}` | {text} |")
         if len(frame) > limit:

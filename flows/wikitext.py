@@ -4,6 +4,9 @@ What it reads: headings `=T=` … `======T======`, pipe-syntax tables (nested on
 table of its own, numbered in the order their `{|` appear), rows, header and data cells (`!` and
 `|`, `!!` and `||`), captions, cell attributes, and `rowspan` / `colspan` laid out the way a
 browser lays out an HTML table (copies carry `origin`, so a copied value is never counted twice).
+Several header rows combine into one label per column; a column whose header cells show no text
+(a party shown only by its logo or its colour) is named by what they stand for: the page its
+images link to, else the party of a colour template (`{{party color|X}}`, `{{Party shading/X}}`).
 An unclosed `{|` ends at the next heading, or at the end of the text.
 
 What it does not read: HTML `<table>` markup; tables inside a template argument or built with
@@ -519,7 +522,7 @@ def span_value(value: str | None, default: int = 1) -> int:
     return int(match.group(1)) if match else default
 
 
-_Rendered = tuple[str, tuple[str, ...], tuple[str, ...], "str | None"]
+_Rendered = tuple[str, tuple[str, ...], tuple[str, ...], "str | None", tuple[str, ...]]
 _GridCell = tuple[Cell, int, int]  # the cell, its rowspan (0 = to the end) and colspan
 
 
@@ -531,7 +534,7 @@ class _CellRenderer:
         self.unknown_templates: Counter[str] = Counter()
 
     def render(self, source: str, count: bool = True) -> _Rendered:
-        """(text, notes, unknown templates, sort value) of a cell's content."""
+        """(text, notes, unknown templates, sort value, image labels) of a cell's content."""
         cached = self.cache.get(source)
         if cached is None:
             try:
@@ -543,6 +546,7 @@ class _CellRenderer:
                 tuple(rendered.notes),
                 tuple(rendered.unknown_templates),
                 rendered.sort_value,
+                tuple(rendered.image_labels),
             )
             self.cache[source] = cached
         if count and cached[2]:
@@ -576,7 +580,7 @@ def _content(text: str, cell: _RawCell) -> str:
 
 
 def _grid_cell(text: str, raw: _RawCell, renderer: _CellRenderer) -> _GridCell:
-    rendered_text, notes, _, sort_value = renderer.render(_content(text, raw))
+    rendered_text, notes, _, sort_value, image_labels = renderer.render(_content(text, raw))
     rowspan = colspan = 1
     if raw.attrs:
         attributes = cell_attributes(raw.attrs)
@@ -589,6 +593,7 @@ def _grid_cell(text: str, raw: _RawCell, renderer: _CellRenderer) -> _GridCell:
         notes=notes,
         is_header=raw.kind == "header",
         sort_value=sort_value,
+        label_hint=" / ".join(image_labels) if image_labels and raw.kind == "header" else None,
     )
     return cell, rowspan, colspan
 
@@ -669,18 +674,63 @@ def _is_header_row(cells: list[Cell]) -> bool:
     )
 
 
+def _spans_the_row(cells: list[Cell]) -> bool:
+    """One written cell across a row of two or more columns."""
+    return (
+        len(cells) > 1
+        and sum(cell.origin == "source" for cell in cells) == 1
+        and all(cell.origin in ("source", "colspan") for cell in cells)
+    )
+
+
 def combine_header(header_rows: list[list[Cell]], width: int) -> list[str]:
-    """One label per column: the distinct non-empty texts of the header rows, top-down."""
+    """One label per column: the distinct non-empty texts of the header rows, top-down.
+
+    A column whose header cells show no text at all takes the distinct labels of their images,
+    else the parties their colour templates name; a column with text keeps its text alone.
+    """
     labels: list[str] = []
     for column in range(width):
-        texts: list[str] = []
-        for row in header_rows:
-            if column < len(row):
-                text = row[column].text
-                if text and text not in texts:
-                    texts.append(text)
+        cells = [row[column] for row in header_rows if column < len(row)]
+        texts = _distinct([cell.text for cell in cells])
+        if not texts:
+            texts = _distinct([cell.label_hint for cell in cells]) or _distinct(
+                [_colour_party(cell.raw) for cell in cells if cell.is_header]
+            )
         labels.append(" ".join(texts))
     return labels
+
+
+def _distinct(texts: list[str | None]) -> list[str]:
+    found: list[str] = []
+    for text in texts:
+        if text and text not in found:
+            found.append(text)
+    return found
+
+
+_COLOUR_TEMPLATE = re.compile(r"\{\{([^{}|]*)(?:\|([^{}|]*))?")
+_COLOUR_KEYS = {"party color", "party colour", "party color cell", "party colour cell"}
+
+
+def _colour_party(raw: str) -> str | None:
+    """The party a header cell is coloured for: `{{party color|X}}` (or `colour`, or `color
+    cell`) in its attributes or content gives X, `{{Party shading/X}}` gives X."""
+    if "{{" not in raw:
+        return None
+    for match in _COLOUR_TEMPLATE.finditer(raw):
+        name = collapse_spaces(match.group(1))
+        key = template_key(name)
+        if key.startswith("party shading/"):
+            party = name.partition("/")[2]
+        elif key in _COLOUR_KEYS and match.group(2) is not None:
+            party = match.group(2)
+        else:
+            continue
+        party = collapse_spaces(party.replace("_", " "))
+        if party:
+            return party
+    return None
 
 
 def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTable:
@@ -693,6 +743,8 @@ def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTa
     expanded = expand_spans(grid)
     header_count = 0
     while header_count < len(expanded) and _is_header_row(expanded[header_count]):
+        if header_count and _spans_the_row(expanded[header_count]):
+            break  # "! colspan=8 | 2023" below the labels: a year or heading row, not a label
         header_count += 1
     if header_count and header_count == len(expanded):
         header_count = 1  # a table of header cells only: keep its rows as data

@@ -15,6 +15,7 @@ from flows import parse as parse_module
 from flows.dates import DateParseError, parse_date_span
 from flows.markup import (
     CITATION_TEMPLATES,
+    CLEANUP_TEMPLATES,
     FOOTNOTE_TEMPLATES,
     TEMPLATES,
     MarkupError,
@@ -165,7 +166,7 @@ def test_html_entities_are_decoded(source: str, expected: str) -> None:
         ("a<hr/>b", "a b"),
         ("<small>x</small>", "x"),
         ('<span style="color:red">y</span>', "y"),
-        ("<sup>2</sup>", "2"),
+        ("<sub>2</sub>", "2"),  # `<sup>` is a footnote mark (below); `<sub>` is text
         ("x<references/>", "x"),
         ("<nowiki>{{x}}</nowiki>", "{{x}}"),
     ],
@@ -188,6 +189,210 @@ def test_comments_are_dropped(source: str, expected: str) -> None:
     rendered = render_cell(source)
     assert rendered.text == expected
     assert rendered.notes == []
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "text", "notes"),
+    [
+        ("<s>45%</s> 47%", "47%", ["struck out: 45%"]),
+        ("<del>1,200</del> 1,250", "1,250", ["struck out: 1,200"]),
+        ("<strike>YouGov</strike> Opinium", "Opinium", ["struck out: YouGov"]),
+        ("<S>45%</S>47%", "47%", ["struck out: 45%"]),
+        ("'''<s>45%</s> 47%'''", "47%", ["struck out: 45%"]),
+        ("<s>[[YouGov|YG]] 45%</s> 47%", "47%", ["struck out: YG 45%"]),
+        ("<s>45%<ref>first release</ref></s> 47%", "47%", ["struck out: 45%", "first release"]),
+        ("<s>45%{{efn|a typo}}</s> 47%", "47%", ["struck out: 45%", "a typo"]),
+        ("<s> </s>47%", "47%", []),  # nothing struck, nothing noted
+        ("47%<ref><s>45%</s> corrected</ref>", "47%", ["corrected struck out: 45%"]),
+    ],
+)
+def test_struck_text_is_a_note_not_the_value(
+    render: Callable[[str], RenderedCell], source: str, text: str, notes: list[str]
+) -> None:
+    rendered = render(source)
+    assert (rendered.text, rendered.notes) == (text, notes)
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [("<u>45%</u>", "45%"), ("<ins>47%</ins>", "47%"), ("<small>45%</small> 47%", "45% 47%")],
+)
+def test_underlined_and_inserted_text_stays_text(
+    render: Callable[[str], RenderedCell], source: str, text: str
+) -> None:
+    assert render(source) == RenderedCell(text=text)
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "text", "notes"),
+    [
+        ("45%<sup>a</sup>", "45%", ["a"]),
+        ("1,005<sup>[3]</sup>", "1,005", ["[3]"]),
+        ("45%<sup>[[#Notes|b]]</sup>", "45%", ["b"]),
+        ("45%<sup>2</sup>", "45%", ["2"]),
+        ("45% <sup>(R)</sup>", "45%", ["(R)"]),
+        ("45%<SUP>a</SUP>", "45%", ["a"]),
+        ("45%<sup>a<ref>the note</ref></sup>", "45%", ["a", "the note"]),
+        ("45%<sup></sup>", "45%", []),
+    ],
+)
+def test_sup_is_a_footnote_mark_not_digits(
+    render: Callable[[str], RenderedCell], source: str, text: str, notes: list[str]
+) -> None:
+    rendered = render(source)
+    assert (rendered.text, rendered.notes) == (text, notes)
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        ("CO<sub>2</sub>", "CO2"),  # `<sub>` is unchanged
+        ("1<sup>st</sup> round", "1st round"),  # an ordinal suffix is text, not a mark
+        ("2<sup>nd</sup>", "2nd"),
+        ("3<sup>rd</sup>–4<sup>th</sup> May 2019", "3rd–4th May 2019"),
+        ("1<sup>er</sup> tour", "1er tour"),
+    ],
+)
+def test_sub_and_ordinal_suffixes_stay_text(
+    render: Callable[[str], RenderedCell], source: str, text: str
+) -> None:
+    assert render(source) == RenderedCell(text=text)
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "sort_value"),
+    [
+        ('<span data-sort-value="2019-05-24">24 May 2019</span>', "2019-05-24"),
+        ("<span data-sort-value='2019-05-24'>24 May 2019</span>", "2019-05-24"),
+        ("<span data-sort-value=2019-05-24>24 May 2019</span>", "2019-05-24"),
+        ('<span style="display:none" data-sort-value=" 0.5 ">x</span>', "0.5"),
+        ('<span DATA-SORT-VALUE="a">x</span>', "a"),
+        ('<span data-sort-value="a">x</span><span data-sort-value="b">y</span>', "a"),
+        ("'''<span data-sort-value=\"a\">x</span>'''", "a"),
+        ("{{nowrap|<span data-sort-value=2019-05-24>24 May</span>}}", "2019-05-24"),
+        # A `{{sort}}` key is the cell's own, wherever it stands.
+        ('<span data-sort-value="a">x</span>{{sort|b|y}}', "b"),
+        ('{{sort|b|y}}<span data-sort-value="a">x</span>', "b"),
+        # Not a sort key of the cell:
+        ('<span title="data-sort-value">x</span>', None),
+        ('<span data-sort-value="">x</span>', None),
+        ("<span data-sort-value>x</span>", None),
+        ('<span style="color:red">x</span>', None),
+        ('x<ref><span data-sort-value="a">y</span></ref>', None),  # a footnote's key
+        ('<s><span data-sort-value="a">y</span></s>', None),  # a struck value's key
+    ],
+)
+def test_an_inner_data_sort_value_is_the_cell_sort_value(
+    render: Callable[[str], RenderedCell], source: str, sort_value: str | None
+) -> None:
+    assert render(source).sort_value == sort_value
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<span data-sort-value="2019-05-24">24 May 2019</span>',
+        "<span style=\"display:none\" data-sort-value='x' title=y>z</span>",
+        '<span title="data-sort-value">x</span>',
+    ],
+)
+def test_a_plain_data_sort_value_is_read_by_the_fast_reader(source: str) -> None:
+    nodes = fast_markup.read_markup(source)
+    assert nodes is not None and isinstance(nodes[0], fast_markup.Tag)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<span data-sort-value=a data-sort-value=b>x</span>",  # which one? the parser says
+        '<span data-sort-value="a"b>x</span>',  # one value, or two attributes?
+        "<span data-sort-value=a`b>x</span>",
+    ],
+)
+def test_a_data_sort_value_not_plainly_written_goes_to_the_parser(source: str) -> None:
+    assert fast_markup.read_markup(source) is None
+    assert render_cell(source) == render_cell_with_parser(source)
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "labels"),
+    [
+        (
+            "[[File:Conservative logo 2021.svg|110px|link=Conservative Party (UK)|alt=Conservative]]",
+            ["Conservative Party (UK)"],
+        ),
+        ("[[File:X.png|50px|link=Labour Party (UK)]]", ["Labour Party (UK)"]),
+        ("[[File:X.png|50px|alt=Green Party]]", ["Green Party"]),
+        ("[[File:X.png|alt=''Reform UK''|50px]]", ["Reform UK"]),
+        ("[[Image:X.png|link=Liberal_Democrats_(UK)]]", ["Liberal Democrats (UK)"]),
+        ("[[File:X.png|link=Labour Party (UK)#History|alt=Lab]]", ["Labour Party (UK)"]),
+        ("[[File:X.png|link=|alt=Reform UK]]", ["Reform UK"]),  # no link: its alt text
+        ("[[File:X.png| link = SNP |50px]]", ["SNP"]),
+        ("[[file:X.png|link=SNP]]", ["SNP"]),
+        (
+            "[[File:A.svg|link=Plaid Cymru]] [[File:B.svg|link=Green Party of England and Wales]]",
+            ["Plaid Cymru", "Green Party of England and Wales"],
+        ),
+        ("{{nowrap|[[File:X.png|link=SNP]]}}", ["SNP"]),
+    ],
+)
+def test_an_image_shows_nothing_and_keeps_what_it_stands_for(
+    render: Callable[[str], RenderedCell], source: str, labels: list[str]
+) -> None:
+    rendered = render(source)
+    assert rendered.text == ""
+    assert rendered.image_labels == labels
+    assert rendered.notes == [] and rendered.unknown_templates == []
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        ("[[File:Flag of Serbia.svg|20px]] Serbia", "Serbia"),  # a flag: decoration, no label
+        ("[[File:Flag of Serbia.svg]] Serbia", "Serbia"),
+        ("[[File:X.png|thumb|a caption]]", ""),
+        ("[[Category:Polls|link=X]]", ""),  # a category tag, not an image
+        ("[[:File:Chart.png|link=X]]", "link=X"),  # a visible link to the file page
+        ("[[Labour Party (UK)|Labour]]", "Labour"),  # a link, not an image
+        # A URL names no page; mwparserfromhell reads the options after it as part of the URL.
+        ("[[File:X.png|link=http://x.org/party|alt=SNP]]", ""),
+        ("50px|link=Labour Party (UK)", "50px|link=Labour Party (UK)"),
+        ("45%<ref>[[File:X.png|link=SNP]]</ref>", "45%"),  # inside a footnote
+        ("<s>[[File:X.png|link=SNP]]</s>", ""),
+    ],
+)
+def test_images_without_link_or_alt_and_other_links_give_no_image_label(
+    render: Callable[[str], RenderedCell], source: str, text: str
+) -> None:
+    rendered = render(source)
+    assert rendered.text == text
+    assert rendered.image_labels == []
+
+
+def test_images_struck_text_marks_and_inner_sort_keys_are_read_without_mwparserfromhell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(source: str) -> None:
+        raise AssertionError(f"parsed with mwparserfromhell: {source!r}")
+
+    monkeypatch.setattr(markup, "parse_markup", refuse)
+    rendered = render_cell(
+        "[[File:Conservative logo 2021.svg|110px|link=Conservative Party (UK)|alt=Conservative]]"
+        '<s>45%</s> <span data-sort-value="47">47%</span><sup>a</sup>'
+    )
+    assert rendered == RenderedCell(
+        text="47%",
+        notes=["struck out: 45%", "a"],
+        sort_value="47",
+        image_labels=["Conservative Party (UK)"],
+    )
 
 
 # --- footnotes ----------------------------------------------------------------------------------
@@ -257,12 +462,72 @@ def test_citation_needed_with_a_date_parameter_is_a_note() -> None:
 def test_every_footnote_template_leaves_no_text(name: str) -> None:
     rendered = render_cell(f"12%{{{{{name}|some words}}}}")
     assert rendered.text == "12%"
-    assert rendered.notes == ["some words"]
+    assert rendered.notes == [name if name in CLEANUP_TEMPLATES else "some words"]
 
 
 def test_footnote_templates_are_not_also_in_the_value_registry() -> None:
     assert not set(FOOTNOTE_TEMPLATES) & set(TEMPLATES)
-    assert CITATION_TEMPLATES <= FOOTNOTE_TEMPLATES
+    assert CITATION_TEMPLATES | CLEANUP_TEMPLATES <= FOOTNOTE_TEMPLATES
+
+
+# The first Harris Interactive pollster cell of the French 2019 European election poll table
+# (tests/fixtures/markup/france-2019-european-polls-excerpt.wiki, line 99): a `[url Name]` link,
+# then an archived copy of the report.
+FRENCH_HARRIS = (
+    "[https://www.2019opinions.com/uploads/media/5ce806133b4d7_rapport-harris-interactive-x-agence"
+    "-epoka-barometre-europeennes-vague-35.pdf Harris Interactive] {{Webarchive|url=https://web.arc"
+    "hive.org/web/20190524182010/https://www.2019opinions.com/uploads/media/5ce806133b4d7_rapport-h"
+    "arris-interactive-x-agence-epoka-barometre-europeennes-vague-35.pdf |date=24 May 2019 }}"
+)
+
+
+@BOTH_READERS
+@pytest.mark.parametrize(
+    ("source", "notes"),
+    [
+        (FRENCH_HARRIS, []),
+        (
+            "[http://x.org Ipsos] {{webarchive|url=http://archive.org/x|date=1 May 2019|title=T}}",
+            [],
+        ),
+        ("[http://x.org Ipsos]{{wayback|url=http://x.org|date=20190501}}", []),
+        ("[http://x.org Ipsos]{{cbignore}}", []),
+        ("[http://x.org Ipsos]{{Cbignore|bot=medic}}", []),
+        # InternetArchiveBot's tag, as the French article's later revisions write it.
+        (
+            "[http://x.org Ipsos] {{Dead link|date=August 2025 |bot=InternetArchiveBot "
+            "|fix-attempted=yes }}",
+            ["Dead link"],
+        ),
+        ("[http://x.org Ipsos]{{dead link|July 2019}}", ["dead link"]),  # a date, not a name
+        ("[http://x.org Ipsos]{{Permanent dead link|date=May 2020}}", ["Permanent dead link"]),
+        ("[http://x.org Ipsos]{{Failed verification|date=May 2020}}", ["Failed verification"]),
+        (
+            "[http://x.org Ipsos]{{failed verification|date=May 2020|reason=no such poll}}",
+            ["failed verification: no such poll"],
+        ),
+        (
+            "[http://x.org Ipsos] {{Webarchive|url=http://a.org/x|date=1 May 2019}}{{cbignore}}"
+            "{{Dead link|date=May 2020}}",
+            ["Dead link"],
+        ),
+    ],
+)
+def test_templates_after_a_pollster_link_add_no_text(
+    render: Callable[[str], RenderedCell], source: str, notes: list[str]
+) -> None:
+    rendered = render(source)
+    assert rendered.text == ("Harris Interactive" if source == FRENCH_HARRIS else "Ipsos")
+    assert rendered.notes == notes
+    assert rendered.unknown_templates == []
+
+
+@BOTH_READERS
+def test_an_unknown_template_after_a_pollster_link_still_shows_its_guess(
+    render: Callable[[str], RenderedCell],
+) -> None:
+    rendered = render("[http://x.org Ipsos] {{Archive link|x}}")
+    assert (rendered.text, rendered.unknown_templates) == ("Ipsos x", ["Archive link"])
 
 
 @BOTH_READERS
@@ -689,6 +954,16 @@ TRICKY = [
     "<ref>{{cite web|url=http://x.org|title=T}}</ref>", "<ref>a {{efn|b}} c</ref>d",
     "<ref>{{cite news|title=''T''|url=http://x.org/?a=b&c=d}} {{sfn|S|2020}}</ref>",
     "<ref>{{cite web|title=}}</ref>", "<ref><ref>nested</ref> outer</ref>",
+    "<s>45%</s> 47%", "<del>a<s>b</s></del>c", "<strike>x", "45%<sup>a</sup>", "1<sup>st</sup>",
+    "<sup><sup>1</sup></sup>", "<sup>{{efn|x}}</sup>", "[[File:a.png|50px|link=B#c|alt=D]]",
+    "[[File:a.png|link=http://x.org|alt=D]]", "[[File:a.png|alt=[[b|c]]|link=]]",
+    "[[File:a.png|link=[[b]]]]", "[[Image:a.png|link={{b|c}}]]", "[[File:a.png|LINK=b|Alt=c]]",
+    '<span data-sort-value="a">b</span>', "<span data-sort-value=a data-sort-value=b>c</span>",
+    '<span data-sort-value="a"b>c</span>', "<span data-sort-value>c</span>",
+    '<br data-sort-value="x"/>', "<ref name=x data-sort-value=y/>", "<span data-sort-value=a/b>c",
+    '<span data-sort-value="&amp;">c</span>', "<span data-sort-value='{{x}}'>c</span>",
+    '<span data-sort-value="a">x</span>{{sort|b|y}}', "{{Dead link|date=May 2020|bot=x}}",
+    "{{Webarchive|url=http://a.org/b|date=1 May}}", "{{cbignore}}", "{{dead link|July 2019}}",
 ]  # fmt: skip
 
 
@@ -728,7 +1003,8 @@ def corpus_cell_sources(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
     monkeypatch.setattr(wikitext, "render_cell", spy)
     monkeypatch.setattr(parse_module, "render_cell", spy)
-    for path in [*sorted(CORPUS.glob("*.wiki")), FIXTURES / "serbia_nato_relations.wiki"]:
+    wiki_files = [*sorted(CORPUS.glob("*.wiki")), *sorted((FIXTURES / "markup").glob("*.wiki"))]
+    for path in [*wiki_files, FIXTURES / "serbia_nato_relations.wiki"]:
         text = path.read_text(encoding="utf-8")
         if path.name.startswith("potential-re-accession"):  # poll rows only: give them a table
             text = "{|\n" + text + "\n|}"
@@ -754,6 +1030,9 @@ _PIECES = [
     "http://x.y/z", "[http://a.b c]", "{{sort|", "{{opdrts|1|2|Mar|2020|year}}", "{{efn|",
     "[[a|", "[[File:x|", "<!--c-->", "*", "}", "{", "'''''", '<span style="a">', "</span>",
     "url=", "{{cite web|url=http://e.com/a?b=c&d|title=", "{{ru|SCO}}", "{{n/a}}", "[[:Category:z",
+    "<s>", "</s>", "<del>", "</del>", "<sup>", "</sup>", "st", '<span data-sort-value="7">',
+    "<span data-sort-value=x data-sort-value=y>", "[[File:l.svg|50px|link=", "|alt=", "#",
+    "{{Dead link|date=", "{{Webarchive|url=http://a.b/c|date=", "{{cbignore}}",
 ]  # fmt: skip
 
 

@@ -330,3 +330,161 @@ def test_a_bad_date_still_rejects_the_row_with_every_bad_value_named():
     text = "= Two =\n| Date | Pollster | Yes | No |\n| sometime | X | 45% | 55% |\n"
     (rejected,) = normalize_article(parse_article_text(text, "two.txt")).rejected
     assert (rejected["check_name"], rejected["value"]) == ("unparseable_value", "sometime")
+
+
+# --- cells as poll tables write them; rows that are not polls (real rows) ----------------------------
+# Source: pizza_to_the_polls data/raw_wiki/senate/Florida-wikipage.html (2019 skin), flattened by
+# the dev set's build.py: the LV/RV pair's second row lost its leading cells to a rowspan.
+
+FLORIDA_TABLE = """= Florida =
+==General election==
+| Poll source | Date(s) administered | Sample size | Margin of error | Bill Nelson (D) | Rick Scott (R) | Other | Undecided |
+| HarrisX | October 31 – November 2, 2018 | 600 | ± 4.0% | 46% | 48% | – | – |
+| Marist College | October 30 – November 2, 2018 | 595 LV | ± 5.0% | 50% | 46% | <1% | 4% |
+| 917 RV | ± 4.1% | 50% | 45% | <1% | 5% | | |
+| Gravis Marketing (PDF) | October 29 – November 2, 2018 | 753 | ± 3.6% | 50% | 47% | – | 4% |
+"""
+
+
+@pytest.fixture(scope="module")
+def florida():
+    return normalize_article(parse_article_text(FLORIDA_TABLE, "florida.txt"))
+
+
+def test_a_sample_size_with_its_population(florida):
+    marist = next(p for p in florida.polls if p["pollster"] == "Marist College")
+    assert (marist["sample_size"], marist["population"]) == (595, "likely voters")
+    harrisx = next(p for p in florida.polls if p["pollster"] == "HarrisX")
+    assert (harrisx["sample_size"], harrisx["population"]) == (600, None)
+
+
+def test_a_share_below_a_bound_keeps_the_bound_and_the_poll(florida):
+    marist = next(p for p in florida.polls if p["pollster"] == "Marist College")
+    results = {r["option"]: r for r in florida.poll_results if r["poll_id"] == marist["poll_id"]}
+    assert (results["Other"]["share"], results["Other"]["share_upper_bound"]) == (None, 1.0)
+    assert results["Other"]["raw_cell"] == "<1%"
+    assert results["Undecided"]["share"] == 4.0
+    assert marist["answers_total"] == 100.0 and marist["answers_complete"] is False
+
+
+def test_a_dash_is_no_share_at_all(florida):
+    harrisx = next(p for p in florida.polls if p["pollster"] == "HarrisX")
+    options = {r["option"] for r in florida.poll_results if r["poll_id"] == harrisx["poll_id"]}
+    assert options == {"Bill Nelson (D)", "Rick Scott (R)"}
+
+
+def test_a_flattened_row_that_lost_its_leading_cells_is_kept_aside_naming_its_row(florida):
+    (rejected,) = florida.rejected
+    assert rejected["check_name"] == "continuation_row"
+    assert rejected["raw_text"] == "| 917 RV | ± 4.1% | 50% | 45% | <1% | 5% | | |"
+    assert rejected["reason"].startswith(
+        "continues row 2 (Marist College | October 30 – November 2, 2018): its first cells "
+        "('Poll source', 'Date(s) administered') spanned this row"
+    )
+    assert len(florida.polls) == 3
+
+
+def test_a_link_label_after_the_pollster_is_not_its_name(florida):
+    assert "Gravis Marketing" in {p["pollster"] for p in florida.polls}
+
+
+def test_wikitext_spans_read_every_row_in_full():
+    # The same LV/RV pair as MediaWiki writes it: the spans are explicit, so both rows are polls.
+    text = """{| class="wikitable"
+! Poll source !! Date(s) administered !! Sample size !! Bill Nelson (D) !! Rick Scott (R) !! Other
+|-
+| rowspan=2 | Marist College || rowspan=2 | October 30 – November 2, 2018 || 595 LV || 50% || 46% || <1%
+|-
+| 917 RV || 50% || 45% || <1%
+|}"""
+    normalized = normalize_article(parse_article_text(text, "marist.wiki", "", "wikitext"))
+    assert normalized.rejected == []
+    assert [(p["pollster"], p["sample_size"], p["population"]) for p in normalized.polls] == [
+        ("Marist College", 595, "likely voters"),
+        ("Marist College", 917, "registered voters"),
+    ]
+
+
+def test_a_match_up_table_loads_each_option_named_by_its_row():
+    text = """= Match-ups =
+| Poll source | Date(s) administered | Democrat | % | Republican | % |
+| Gravis Marketing | October 1–3, 2018 | Bill Nelson | 48% | Rick Scott | 45% |
+| Mason-Dixon | October 4–6, 2018 | Bill Nelson | 47% | Ron DeSantis | 46% |
+"""
+    normalized = normalize_article(parse_article_text(text, "matchup.txt"))
+    assert len(normalized.polls) == 2 and normalized.rejected == []
+    second = normalized.polls[1]["poll_id"]
+    assert sorted(
+        (r["option"], r["share"]) for r in normalized.poll_results if r["poll_id"] == second
+    ) == [("Bill Nelson", 47.0), ("Ron DeSantis", 46.0)]
+
+
+def test_year_markers_give_the_year_to_their_block():
+    text = """= Years =
+| Date | Pollster | Yes | No |
+| 2023 | | | |
+| 12–14 March | Ipsos | 45% | 55% |
+| 2024 | | | |
+| 3 June | Ipsos | 40% | 60% |
+"""
+    normalized = normalize_article(parse_article_text(text, "years.txt"))
+    assert [(p["fieldwork_start"], p["year_inferred"]) for p in normalized.polls] == [
+        (date(2023, 3, 12), True),
+        (date(2024, 6, 3), True),
+    ]
+    assert [s["reason"] for s in normalized.skipped] == [
+        "year marker (2023): gives the year to the dates of its block",
+        "year marker (2024): gives the year to the dates of its block",
+    ]
+
+
+def test_an_event_written_in_one_spanning_cell_is_an_event():
+    text = """{| class="wikitable"
+! Date !! Pollster !! Yes !! No
+|-
+! colspan=4 | 2023
+|-
+| 3 March || Ipsos || 55% || 45%
+|-
+| colspan=4 | ''26 March: X is elected party leader''
+|-
+! colspan=4 | 2024
+|-
+| 5 May || Ipsos || 50% || 50%
+|}"""
+    normalized = normalize_article(parse_article_text(text, "spanning.wiki", "", "wikitext"))
+    (event,) = normalized.events
+    assert (event["event_date"], event["description"], event["source_kind"]) == (
+        date(2023, 3, 26),
+        "X is elected party leader",
+        "poll_table",
+    )
+    assert [p["fieldwork_start"] for p in normalized.polls] == [date(2023, 3, 3), date(2024, 5, 5)]
+    assert normalized.rejected == [] and len(normalized.skipped) == 2
+
+
+def test_year_markers_that_close_their_block_give_the_rows_above_their_year():
+    text = """= Years =
+| Date | Pollster | Yes | No |
+| 12–14 March | Ipsos | 45% | 55% |
+| 2023 | | | |
+| 3 June | Ipsos | 40% | 60% |
+| 2024 | | | |
+"""
+    normalized = normalize_article(parse_article_text(text, "years.txt"))
+    assert [p["fieldwork_start"] for p in normalized.polls] == [date(2023, 3, 12), date(2024, 6, 3)]
+
+
+def test_an_election_result_among_the_polls_is_skipped_with_the_reason():
+    # mbaffert/sondax 1306346350.wikitext: the first row is the 2019 election itself.
+    text = """{| class="wikitable"
+! Polling firm !! Fieldwork date !! Sample size !! LO !! FI !! RN
+|- style="background:#E9E9E9;"
+| [[2019 European Parliament election in France|2019 election]] || data-sort-value="2019-05-26"| 26 May 2019 || – || 0.78% || 6.31% || 23.34%
+|-
+| [https://www.ipsos.com Ipsos] || 24 May 2019 || 5,877 || 0.5% || 7.5% || 25%
+|}"""
+    normalized = normalize_article(parse_article_text(text, "france.wiki", "", "wikitext"))
+    assert [p["pollster"] for p in normalized.polls] == ["Ipsos"]
+    (skipped,) = normalized.skipped
+    assert skipped["reason"] == "election result ('2019 election') among the polls, not a poll"

@@ -719,6 +719,7 @@ CHECK_NAMES = {  # README "Checks", plus the two event checks of flows/normalize
     "unparseable_value", "too_many_cells", "misaligned_row", "ambiguous_alignment",
     "share_in_range", "shares_sum_within_rounding", "start_not_after_end", "not_after_run_date",
     "pollster_present", "duplicate_poll", "missing_cell", "description_present",
+    "continuation_row",
 }  # fmt: skip
 
 

@@ -145,10 +145,11 @@ def test_validate_junit_has_a_case_per_article_and_check():
     (suite,) = root.findall("testsuite")
     cases = {case.get("name"): case for case in suite.findall("testcase")}
     assert (
-        cases["unparseable_value"].find("failure").get("message") == "3 rows fail unparseable_value"
+        cases["unparseable_value"].find("failure").get("message") == "1 rows fail unparseable_value"
     )
     assert cases["lead_mismatch"].find("skipped") is not None  # a warning: visible, not failing
-    assert (root.get("failures"), root.get("skipped")) == ("6", "3")
+    assert cases["value_refused"].find("skipped") is not None
+    assert (root.get("failures"), root.get("skipped")) == ("6", "4")
     strict = runner.invoke(
         app,
         [
@@ -165,7 +166,7 @@ def test_validate_junit_has_a_case_per_article_and_check():
     strict_root = ElementTree.fromstring(
         strict.stdout[strict.stdout.index("<?xml") : strict.stdout.index("</testsuites>") + 13]
     )
-    assert strict_root.get("failures") == "9"
+    assert strict_root.get("failures") == "10"
 
 
 def test_validate_junit_passing_article_is_one_passing_case():
@@ -186,9 +187,11 @@ def test_validate_github_annotations_point_at_the_raw_line():
     assert len(lines) == 11
     path = (ARTICLES / "finland_nato_relations.txt").as_posix()
     assert lines[0] == (
-        f"::error file={path},line=20,title=wikipoll unparseable_value::"
-        "table 1, row 8: '84,6%25' is not a percentage: use a decimal point (column 'Yes')"
+        f"::warning file={path},line=20,title=wikipoll value_refused::"
+        "table 1, row 8: '84,6%25' is not a percentage: use a decimal point (column 'Yes'): "
+        "the poll loads without a share there"
     )
+    assert lines[2].startswith(f"::error file={path},line=22,title=wikipoll too_many_cells::")
     assert any(
         line.startswith(f"::warning file={path},line=27,title=wikipoll lead_mismatch::")
         for line in lines

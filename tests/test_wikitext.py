@@ -11,8 +11,14 @@ import pytest
 
 from flows import wikitext
 from flows.article import Article, Cell, SourceTable
-from flows.markup import MarkupError
-from flows.parse import ArticleError, parse_article_file, parse_article_text, title_from_path
+from flows.markup import MarkupError, render_cell
+from flows.parse import (
+    ArticleError,
+    parse_article_file,
+    parse_article_text,
+    split_pipe_row,
+    title_from_path,
+)
 from flows.wikitext import (
     MAX_GRID_COLUMNS,
     UNPARSED_NOTE,
@@ -429,6 +435,154 @@ def test_row_and_cell_markers_may_be_indented_and_doubled() -> None:
     assert [(cell.text, cell.is_header) for cell in table.rows[0].cells] == [
         ("h", True), ("x", False), ("y", True),
     ]  # fmt: skip
+
+
+# --- header labels from images and party colours ---------------------------------------------
+
+FRANCE = FIXTURES / "markup" / "france-2019-european-polls-excerpt.wiki"
+# The labels the French table's header had before images and colours could name a column: its
+# second header row is colour swatches (`{{party color|…}}`) under named columns, which keep
+# their names exactly (the `<br>` inside "PS/<br>PP/ND" reads as a space).
+FRANCE_HEADER = [
+    "Polling firm", "Fieldwork date", "Sample size", "Abs.", "LO", "NPA", "FI", "PCF", "PS/ PP/ND",
+    "G.s", "EELV", "GE/MEI/ MdP", "PA", "LREM/ MoDem", "UDI", "Agir", "LR/ LC", "DLF", "RN", "LP",
+    "UPR", "R!", "AJ/GJ", "DIV",
+]  # fmt: skip
+
+
+def test_named_columns_over_colour_swatches_keep_their_names() -> None:
+    table = read(FRANCE).tables[0]
+    assert table.header == FRANCE_HEADER
+    election, ipsos, harris = table.rows
+    assert texts(ipsos.cells)[:4] == ["Ipsos", "24 May 2019", "5,877", "53%"]
+    assert texts(harris.cells)[:3] == ["Harris Interactive", "23–24 May 2019", "1,015"]
+    assert harris.cells[0].notes == () and read(FRANCE).unknown_templates == {}
+
+
+# The header cells below are written as the lead engineer's brief quotes real UK poll tables.
+CON_LOGO = "[[File:Conservative logo 2021.svg|110px|link=Conservative Party (UK)|alt=Conservative]]"
+LAB_LOGO = "[[File:X.png|50px|link=Labour Party (UK)]]"
+
+
+def test_a_column_shown_only_by_a_logo_is_named_by_its_link_or_alt() -> None:
+    table = only_table(
+        "{| class=wikitable\n"
+        f"! Pollster !! {CON_LOGO} !! {LAB_LOGO} !! [[File:Y.png|50px|alt=Reform UK]]\n"
+        "|-\n"
+        "| [[File:Flag of the United Kingdom.svg|20px|link=United Kingdom]] YouGov || 25% || 45% || 15%\n"
+        "|}"
+    )
+    assert table.header == ["Pollster", "Conservative Party (UK)", "Labour Party (UK)", "Reform UK"]
+    (row,) = table.rows
+    assert texts(row.cells) == ["YouGov", "25%", "45%", "15%"]  # a flag in data: decoration
+    assert all(cell.label_hint is None for cell in row.cells)
+
+
+def test_a_column_shown_only_by_its_colour_is_named_by_the_party() -> None:
+    table = only_table(
+        "{| class=wikitable\n"
+        "! Pollster\n"
+        '! style="background:{{party color|Labour Party (UK)}};"|\n'
+        '! style="background:{{Party colour|Conservative Party (UK)}}; width:40px"|\n'
+        "! {{Party shading/Liberal Democrats}} |\n"
+        "! {{party color|Lutte Ouvrière}}\n"
+        '! style="background:#578937;"|\n'
+        "|-\n"
+        "| YouGov || 45% || 25% || 10% || 1% || 2%\n"
+        "|}"
+    )
+    assert table.header == [
+        "Pollster", "Labour Party (UK)", "Conservative Party (UK)", "Liberal Democrats",
+        "Lutte Ouvrière", "",
+    ]  # fmt: skip
+
+
+def test_image_labels_come_before_colours_and_text_before_both() -> None:
+    table = only_table(
+        "{| class=wikitable\n"
+        f'! style="background:{{{{party color|Labour Party (UK)}}}}" | {CON_LOGO}\n'
+        '! style="background:{{party color|Labour Party (UK)}}" |\n'
+        f"! {LAB_LOGO} Labour\n"
+        "|-\n"
+        f'! style="background:{{{{party color|Green Party}}}}" | !! {LAB_LOGO} !! \n'
+        "|-\n"
+        "| 1 || 2 || 3\n"
+        "|}"
+    )
+    assert table.header == ["Conservative Party (UK)", "Labour Party (UK)", "Labour"]
+
+
+def test_a_logo_spanning_columns_names_each_and_copies_are_counted_once() -> None:
+    table = only_table(
+        "{| class=wikitable\n"
+        f"! rowspan=2 | Date !! colspan=2 | {LAB_LOGO}\n"
+        "|-\n"
+        "! !!\n"
+        "|-\n"
+        "| 1 May || 40% || 41%\n"
+        "|}"
+    )
+    assert table.header == ["Date", "Labour Party (UK)", "Labour Party (UK)"]
+
+
+def test_a_group_over_its_columns_keeps_one_label_per_column() -> None:
+    table = only_table(
+        "{| class=wikitable\n"
+        "! rowspan=2 | Pollster !! colspan=2 | Remain\n"
+        "|-\n"
+        "! Yes !! No\n"
+        "|-\n"
+        "| Ipsos || 52% || 48%\n"
+        "|}"
+    )
+    assert table.header == ["Pollster", "Remain Yes", "Remain No"]
+
+
+def test_an_image_in_a_row_header_cell_gives_no_column_label() -> None:
+    table = only_table(f"{{|\n! A !! B\n|-\n! {LAB_LOGO} || 40%\n|}}")
+    assert table.header == ["A", "B"]
+    assert table.rows[0].cells[0].text == "" and table.rows[0].cells[0].is_header
+
+
+# --- templates after a pollster, inner sort keys -----------------------------------------------
+
+
+def test_an_archive_template_on_the_line_after_a_pollster_is_cell_content_not_a_row() -> None:
+    table = only_table(
+        "{|\n! Pollster !! Share\n|-\n| [http://x.org Ipsos]\n"
+        "{{Webarchive|url=https://web.archive.org/web/2019/http://x.org|date=24 May 2019}}\n"
+        "{{Dead link|date=August 2025 |bot=InternetArchiveBot |fix-attempted=yes }}\n"
+        "| 25%\n|}"
+    )
+    (row,) = table.rows
+    assert texts(row.cells) == ["Ipsos", "25%"] and row.cells[0].notes == ("Dead link",)
+
+
+def test_an_inner_span_sort_value_when_the_cell_has_none() -> None:
+    table = only_table(
+        "{|\n! Date !! Pollster\n|-\n"
+        '| <span data-sort-value="2019-05-24">24 May 2019</span> || Ipsos\n|-\n'
+        '| data-sort-value="2019-05-26" | <span data-sort-value="2019-05-24">24 May</span> || Elabe\n'
+        "|-\n"
+        '| 24 May 2019 || <span style="color:red">BVA</span>\n'
+        "|}"
+    )
+    first, second, third = table.rows
+    assert (first.cells[0].text, first.cells[0].sort_value) == ("24 May 2019", "2019-05-24")
+    assert second.cells[0].sort_value == "2019-05-26"  # the cell's own attribute wins
+    assert [cell.sort_value for cell in third.cells] == [None, None]
+
+
+def test_an_inner_span_sort_value_in_a_flattened_line() -> None:
+    line = '| <span data-sort-value="2019-05-24">24 May 2019</span> | Ipsos | <s>24%</s> 25% |'
+    cells = split_pipe_row(line)
+    assert len(cells) == 3
+    date, pollster, share = (render_cell(cell) for cell in cells)
+    assert (date.text, date.sort_value) == ("24 May 2019", "2019-05-24")
+    assert pollster.sort_value is None
+    assert (share.text, share.notes) == ("25%", ["struck out: 24%"])
+    table = parse_article_text("= T =\n| Date | Pollster | Share |\n" + line + "\n", "x.txt")
+    assert table.tables[0].rows[0].cells[0].sort_value == "2019-05-24"
 
 
 # --- robustness --------------------------------------------------------------------------------
