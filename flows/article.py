@@ -54,6 +54,9 @@ class SourceTable:
     header_raw: str
     rows: list[SourceRow]
     caption: str = ""
+    # Per column, the label of a header cell above it that spans several columns ("Zapatero"
+    # over "Approval | Disapproval"): columns of one group answer one question. "" for none.
+    column_groups: list[str] = field(default_factory=list)
 
 
 @dataclass

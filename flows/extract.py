@@ -77,6 +77,9 @@ class Column:
     outside_total: bool = False
     # How the column writes numeric dates ("dmy", "mdy", "ymd"), when its cells make it certain.
     numeric_order: str | None = None
+    # The question a share column answers when the header groups its columns ("Zapatero" over
+    # "Approval | Disapproval"): shares of one group sum to 100, not all of them together.
+    group: str = ""
 
 
 @dataclass
@@ -248,8 +251,13 @@ def classify_table(table: SourceTable) -> ClassifiedTable:
     profiles = [
         profile_column(table, index, orders[index], skip) for index in range(len(table.header))
     ]
+    groups = table.column_groups or [""] * len(table.header)
     columns = [
-        replace(_classify_column(index, label, profiles[index]), numeric_order=orders[index])
+        replace(
+            _classify_column(index, label, profiles[index]),
+            numeric_order=orders[index],
+            group=groups[index] if index < len(groups) else "",
+        )
         for index, label in enumerate(table.header)
     ]
     columns = _pick_one_date_column(columns, profiles)

@@ -651,7 +651,7 @@ def _poll_record(
     shares: list[tuple[Column, float]] = []
     results: list[Record] = []
     refused: list[Record] = []
-    rounding = 0.0
+    rounding: dict[str, float] = {}  # by question: see Column.group
     # The shares can only be expected to sum to about 100 when the table lists every answer.
     answers_complete = any(
         column.role == Role.ANSWER and is_catch_all_answer(column.label)
@@ -694,7 +694,9 @@ def _poll_record(
                 answers_complete = False  # below a bound: the total is not known
             elif not column.outside_total:
                 shares.append((column, value))
-                rounding += SHARE_ROUNDING * 10 ** -share_decimals(cell.text)
+                rounding[column.group] = rounding.get(column.group, 0.0) + (
+                    SHARE_ROUNDING * 10 ** -share_decimals(cell.text)
+                )
             answer_class = "outside_total" if column.outside_total else (
                 column.answer_class.value if column.answer_class else None
             )  # fmt: skip
@@ -713,6 +715,9 @@ def _poll_record(
         matching = [value for column, value in shares if column.answer_class is answer_class]
         by_class[answer_class.value] = matching[0] if len(matching) == 1 else None
     notes = [note for cell in aligned if cell is not None for note in cell.notes]
+    total, allowance, gap = _sum_of_shares(shares, rounding)
+    if len(rounding) > 1:
+        answers_complete = False  # several questions: no one list of every answer
     result.polls.append(
         {
             "poll_id": poll_id,
@@ -731,10 +736,10 @@ def _poll_record(
             "margin_of_error": values.get(Role.MARGIN_OF_ERROR),
             **by_class,
             "answer_count": len(results),
-            "answers_total": round(sum(value for _, value in shares), 6) if shares else None,
-            "answers_rounding": round(rounding, 6),
+            "answers_total": total,
+            "answers_rounding": allowance,
             "answers_complete": answers_complete and bool(shares),
-            "substantive_gap": substantive_gap(shares),
+            "substantive_gap": gap,
             "repair": repair,
             "notes": "; ".join(notes),
             "raw_text": row.raw_text,
@@ -743,6 +748,26 @@ def _poll_record(
     result.poll_results += results
     result.source_cells += cells_used
     result.findings += refused
+
+
+def _sum_of_shares(
+    shares: list[tuple[Column, float]], rounding: dict[str, float]
+) -> tuple[float | None, float, float | None]:
+    """The shares' sum, what rounding allows above 100, and the gap between the two highest.
+
+    When the header groups the answers into several questions ("Zapatero: Approval,
+    Disapproval", "Rajoy: …"), each question's shares sum to 100 on their own: the sum given is
+    that of the question furthest above its bound (the one the sum check must see), and there
+    is no single gap.
+    """
+    if not shares:
+        return None, 0.0, None
+    if len(rounding) <= 1:
+        allowance = next(iter(rounding.values()), 0.0)
+        return round(sum(v for _, v in shares), 6), round(allowance, 6), substantive_gap(shares)
+    totals = {group: sum(v for c, v in shares if c.group == group) for group in rounding}
+    worst = max(totals, key=lambda group: totals[group] - rounding[group])
+    return round(totals[worst], 6), round(rounding[worst], 6), None
 
 
 def _option_name(column: Column, aligned: list[Cell | None]) -> str | None:

@@ -133,5 +133,14 @@ def is_catch_all_answer(label: str) -> bool:
     )
 
 
+# Words a table writes where it has no figure: "not asked", "not polled", "not included".
+NO_FIGURE_PATTERN = (
+    r"^(not|never) (asked|polled|included|listed|offered|named|tested|given|available|"
+    r"applicable|running|standing|a candidate)$"
+)
+_COMPILED_NO_FIGURE = re.compile(NO_FIGURE_PATTERN)
+
+
 def is_null_token(text: str) -> bool:
-    return " ".join(text.split()).lower() in NULL_TOKENS
+    normalized = " ".join(text.split()).lower()
+    return normalized in NULL_TOKENS or _COMPILED_NO_FIGURE.match(normalized) is not None

@@ -701,6 +701,31 @@ def combine_header(header_rows: list[list[Cell]], width: int) -> list[str]:
     return labels
 
 
+def header_groups(header_rows: list[list[Cell]], width: int) -> list[str]:
+    """Per column, the text of the lowest header cell above its own label that spans several
+    columns: the question a group of answer columns belongs to ("" when none does)."""
+    groups = [""] * width
+    for row in header_rows[:-1]:
+        for column in range(min(width, len(row))):
+            cell = row[column]
+            if cell.text and _spans_columns(row, column):
+                groups[column] = cell.text
+    return groups
+
+
+def _spans_columns(row: list[Cell], column: int) -> bool:
+    cell = row[column]
+    if cell.origin == "colspan":
+        return True
+    following = row[column + 1] if column + 1 < len(row) else None
+    return (
+        cell.origin == "source"
+        and following is not None
+        and following.origin == "colspan"
+        and following.raw == cell.raw
+    )
+
+
 def _distinct(texts: list[str | None]) -> list[str]:
     found: list[str] = []
     for text in texts:
@@ -752,6 +777,7 @@ def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTa
     # reported (too_many_cells) instead of widening the table with unlabelled columns.
     widths = [len(row) for row in (expanded[:header_count] or expanded)]
     header = combine_header(expanded[:header_count], max(widths, default=0))
+    groups = header_groups(expanded[:header_count], len(header))
     header_raw = ""
     if header_count:
         header_raw = text[raw.rows[0].raw_start : raw.rows[header_count - 1].raw_end].strip()
@@ -780,4 +806,5 @@ def _build_table(raw: _RawTable, text: str, renderer: _CellRenderer) -> SourceTa
         header_raw=header_raw,
         rows=rows,
         caption=caption,
+        column_groups=groups,
     )

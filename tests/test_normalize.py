@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from flows.article import Cell
 from flows.extract import Column
 from flows.normalize import RowRejected, align_row, normalize_article
-from flows.parse import parse_article_text
+from flows.parse import parse_article_file, parse_article_text
 from flows.vocabulary import AnswerClass, Role
 from tests.conftest import ARTICLES, SAMPLE, normalize_file
 
@@ -488,3 +489,32 @@ def test_an_election_result_among_the_polls_is_skipped_with_the_reason():
     assert [p["pollster"] for p in normalized.polls] == ["Ipsos"]
     (skipped,) = normalized.skipped
     assert skipped["reason"] == "election result ('2019 election') among the polls, not a poll"
+
+
+REAL_TABLES = Path(__file__).parent / "fixtures" / "real_tables"
+
+
+def test_answers_grouped_under_two_questions_are_summed_question_by_question():
+    # A real "Approval ratings" table (tests/fixtures/real_tables/README.md): Zapatero's and
+    # Rajoy's approval and disapproval in one row, under a two-row header; year rows; a
+    # "not asked" cell spanning Rajoy's two columns.
+    path = REAL_TABLES / "es-approval-disapproval-year-rows.wiki"
+    normalized = normalize_article(parse_article_file(path, REAL_TABLES))
+    assert normalized.rejected == []
+    sigma, noxa = normalized.polls[:2]
+    # 49.9 + 49.1 for Zapatero alone: Rajoy was not asked, and there is no share for him.
+    assert (sigma["pollster"], sigma["answers_total"], sigma["answer_count"]) == (
+        "Sigma-2",
+        99.0,
+        2,
+    )
+    # 56.0 + 41.0 and 35.0 + 62.0: each question sums to 97, not the row to 194.
+    assert (noxa["answers_total"], noxa["answers_rounding"]) == (97.0, 0.1)
+    assert noxa["substantive_gap"] is None  # no single question to take a gap of
+    options = [r["option"] for r in normalized.poll_results if r["poll_id"] == noxa["poll_id"]]
+    assert options == [
+        "Zapatero Approval",
+        "Zapatero Disapproval",
+        "Rajoy Approval",
+        "Rajoy Disapproval",
+    ]

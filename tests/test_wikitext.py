@@ -766,3 +766,32 @@ def test_broken_markup_stays_linear() -> None:
     assert len(large.tables[0].rows) == 4 * len(small.tables[0].rows)
     duration = _best(lambda: parse("{|\n" + row * 800 + "|}"), repeat=1)
     assert duration < 2.0
+
+
+def test_a_header_cell_spanning_columns_groups_them_into_one_question():
+    text = """{| class="wikitable"
+! rowspan=2 | Date !! rowspan=2 | Polling firm !! colspan=2 | Zapatero !! colspan=2 | Rajoy
+|-
+! Approval !! Disapproval !! Approval !! Disapproval
+|-
+| 15–19 Dec 2008 || Noxa || 56.0% || 41.0% || 35.0% || 62.0%
+|}"""
+    (table,) = parse_wikitext_article(text, "groups.wiki", "").tables
+    assert table.header == [
+        "Date", "Polling firm", "Zapatero Approval", "Zapatero Disapproval", "Rajoy Approval",
+        "Rajoy Disapproval",
+    ]  # fmt: skip
+    assert table.column_groups == ["", "", "Zapatero", "Zapatero", "Rajoy", "Rajoy"]
+
+
+def test_a_year_row_below_the_header_is_not_a_label():
+    text = """{| class="wikitable"
+! Date !! Pollster !! Yes !! No
+|-
+! colspan=4 | 2023
+|-
+| 3 March || Ipsos || 55% || 45%
+|}"""
+    (table,) = parse_wikitext_article(text, "years.wiki", "").tables
+    assert table.header == ["Date", "Pollster", "Yes", "No"]
+    assert [cell.text for cell in table.rows[0].cells] == ["2023"] * 4
