@@ -233,12 +233,14 @@ def _looks_like_count(text: str) -> bool:
 
 
 def _date_span(text: str, sort_value: str | None, numeric_order: str | None) -> DateSpan | None:
-    if not looks_like_date(text, year_may_be_missing=True, numeric_order=numeric_order):
-        return None
+    """The cell's date, its year (when it names none) from its sort key or any year."""
     year = 2000
     if sort_value and looks_like_date(sort_value):
         year = parse_date_span(sort_value).end.year
-    return parse_date_span(text, default_year=year, numeric_order=numeric_order)
+    try:
+        return parse_date_span(text, default_year=year, numeric_order=numeric_order)
+    except ValueError:
+        return None
 
 
 # --- the table's kind ----------------------------------------------------------------------------

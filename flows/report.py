@@ -264,11 +264,11 @@ class _Axes:
 
     @property
     def start(self) -> int:
-        return date(self.first_year, 1, 1).toordinal()
+        return _new_year(self.first_year)
 
     @property
     def end(self) -> int:
-        return date(self.last_year, 1, 1).toordinal()
+        return _new_year(self.last_year)
 
     @property
     def bottom(self) -> float:
@@ -282,10 +282,19 @@ class _Axes:
         return self.bottom - min(max(share, 0.0), 100.0) / 100 * PLOT_HEIGHT
 
 
+def _new_year(year: int) -> int:
+    """The day number of 1 January of `year`; of 1 January 10000 too, which `date` cannot hold
+    but which ends the axis of an event in 9999."""
+    if year == date.max.year + 1:
+        return date.max.toordinal() + 1
+    return date(year, 1, 1).toordinal()
+
+
 def _year_ticks(first: int, last: int) -> list[int]:
     span = last - first
-    step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100) if span / s <= 12), 100)
-    return [year for year in range(first, last + 1) if year % step == 0]
+    steps = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+    step = next((s for s in steps if span / s <= 12), steps[-1])
+    return [year for year in range(first, min(last, date.max.year) + 1) if year % step == 0]
 
 
 def _midpoint(row: Row) -> float:
@@ -344,7 +353,7 @@ def chart_svg(article: ArticleReport, series: Sequence[_Series], ids: _Ids) -> s
     parts.append('<g class="axis">')
     parts.append(f'<line x1="{left}" x2="{right}" y1="{axes.bottom}" y2="{axes.bottom}"/>')
     for year in _year_ticks(axes.first_year, axes.last_year):
-        x = axes.x(date(year, 1, 1).toordinal())
+        x = axes.x(_new_year(year))
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axes.bottom}" y2="{axes.bottom + 5}"/>')
         parts.append(f'<text x="{x:.1f}" y="{axes.bottom + 18}" text-anchor="middle">{year}</text>')
     if axes.last_year - axes.first_year <= 2:

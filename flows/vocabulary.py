@@ -143,4 +143,6 @@ _COMPILED_NO_FIGURE = re.compile(NO_FIGURE_PATTERN)
 
 def is_null_token(text: str) -> bool:
     normalized = " ".join(text.split()).lower()
-    return normalized in NULL_TOKENS or _COMPILED_NO_FIGURE.match(normalized) is not None
+    if normalized in NULL_TOKENS:
+        return True
+    return normalized[:1] == "n" and _COMPILED_NO_FIGURE.match(normalized) is not None

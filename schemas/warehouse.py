@@ -23,13 +23,24 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.engines.pandas_engine import Date
+from pandera import dtypes
+from pandera.engines import pandas_engine
 from pandera.extensions import register_check_method
 from pandera.typing import Series
 
 SHARE_SUM_TOLERANCE = 1.0  # points below 100 a complete poll may sum to before a warning
 LEAD_TOLERANCE = 0.15
 DATE_PRECISIONS = ["day", "month", "year"]
+
+
+@pandas_engine.Engine.register_dtype
+@dtypes.immutable(init=True)
+class Date(pandas_engine.Date):
+    """pandera's date, for every year a `datetime.date` holds (1..9999): pandera coerces through
+    datetime64[ns] (1677-09-22..2262-04-11), seconds reach every year."""
+
+    def coerce(self, data_container):
+        return self._coerce(data_container, pandas_dtype="datetime64[s]")
 
 
 def _text(description: str, nullable: bool = False, **kwargs) -> object:
