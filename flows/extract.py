@@ -25,6 +25,7 @@ recognising what a cell looks like.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -90,6 +91,7 @@ class ClassifiedTable:
     reason: str  # the kind and the evidence for it: `article_tables.kind_reason`
     # An 'other' table that holds dates and numbers: why it was not read (`table_not_read`).
     not_read: str | None = None
+    lists_every_answer: bool | None = None  # worked out once, by flows.normalize
 
     def column(self, role: Role) -> Column | None:
         return next((column for column in self.columns if column.role == role), None)
@@ -116,6 +118,7 @@ class ColumnProfile:
     margins: int = 0
     texts: int = 0
     words: int = 0  # words in the text cells
+    numeric_dates: int = 0  # "14.03.2024": dates once the column's order is known
 
     @property
     def type(self) -> ColumnType:
@@ -163,68 +166,86 @@ def column_texts(table: SourceTable, index: int) -> list[str]:
 _NUMERIC_DATE = re.compile(r"\d[./-]\d{1,2}[./-]\d")
 
 
-def numeric_date_order(table: SourceTable, index: int) -> str | None:
-    """The order of the column's numeric dates ("14.03.2024"), when its cells make it certain."""
-    texts = column_texts(table, index)
-    if not any(_NUMERIC_DATE.search(text) for text in texts):
-        return None
-    return numeric_order_of(texts)
-
-
 def _one_cell_rows(table: SourceTable) -> set[int]:
     """Rows of one filled cell in a table of three or more columns: markers, headings and
     events written across the row, whose text is no value of the column it starts in."""
     if len(table.header) < 3:
         return set()
-    return {
-        position
-        for position, row in enumerate(table.rows)
-        if sum(
-            cell.origin == "source" and cell_kind(cell.text) is not CellKind.EMPTY
-            for cell in row.cells
-        )
-        == 1
-    }
+    return {position for position, row in enumerate(table.rows) if _filled_cells(row, 2) == 1}
+
+
+def _filled_cells(row: SourceRow, enough: int) -> int:
+    """How many written cells of the row hold something, counting no further than `enough`."""
+    count = 0
+    for cell in row.cells:
+        if cell.origin == "source" and cell_kind(cell.text) is not CellKind.EMPTY:
+            count += 1
+            if count >= enough:
+                break
+    return count
 
 
 def profile_column(
     table: SourceTable, index: int, numeric_order: str | None = None, skip: set[int] = frozenset()
 ) -> ColumnProfile:
-    filled = dates = year_dates = shares = small = counts = margins = texts = words = 0
+    counted = dict.fromkeys(
+        ("date", "year_date", "share", "small", "count", "margin", "text", "numeric_date", "other"),
+        0,
+    )
+    words = 0
     distinct: set[str] = set()
     for position, row in enumerate(table.rows):
-        if index >= len(row.cells) or row.cells[index].origin != "source" or position in skip:
+        if index >= len(row.cells) or position in skip:
             continue
-        text = row.cells[index].text
-        kind = cell_kind(text)
-        if kind is CellKind.EMPTY:
+        cell = row.cells[index]
+        if cell.origin != "source":
             continue
-        filled += 1
-        if kind is CellKind.TEXT or kind is CellKind.NUMBER:
-            span = _date_span(text, row.cells[index].sort_value, numeric_order)
-            if span is not None:
-                dates += 1
-                year_dates += span.precision == "year"
-                distinct.add(text)
-                continue
-        if kind in (CellKind.PERCENT, CellKind.BOUND):
-            shares += 1
-        elif kind is CellKind.NUMBER:
-            value = number_value(text)
-            if value is not None and 0 <= value <= 100 and not _looks_like_count(text):
-                small += 1
-            elif value is not None and value == int(value) and value >= 0:
-                counts += 1
-        elif kind is CellKind.SAMPLE:
-            counts += 1
-        elif kind is CellKind.MARGIN:
-            margins += 1
-        elif kind is CellKind.TEXT:
-            texts += 1
-            words += len(text.split())
+        shape, cell_words = _shape(cell.text, numeric_order)
+        if shape == "empty":
+            continue
+        counted[shape] += 1
+        words += cell_words
+        if shape in ("date", "year_date"):
+            distinct.add(cell.text)
+    filled = sum(counted.values())
+    dates = counted["date"] + counted["year_date"]
     return ColumnProfile(
-        filled, dates, year_dates, len(distinct), shares, small, counts, margins, texts, words
-    )
+        filled, dates, counted["year_date"], len(distinct), counted["share"], counted["small"],
+        counted["count"], counted["margin"], counted["text"], words, counted["numeric_date"],
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=65_536)  # the same texts ("45%", "N/A", pollsters) recur down a column
+def _shape(text: str, numeric_order: str | None) -> tuple[str, int]:
+    """What one cell holds, for a column's profile, and its words when it is text."""
+    kind = cell_kind(text)
+    if kind is CellKind.EMPTY:
+        return "empty", 0
+    if kind is CellKind.TEXT or kind is CellKind.NUMBER:
+        try:  # any year will do to ask whether a text without one is a date
+            span = parse_date_span(text, default_year=2000, numeric_order=numeric_order)
+        except ValueError:
+            span = None
+        if span is not None:
+            return ("year_date" if span.precision == "year" else "date"), 0
+        if numeric_order is None and _NUMERIC_DATE.search(text):
+            return "numeric_date", 0  # a date once the column's order is known
+    if kind in (CellKind.PERCENT, CellKind.BOUND):
+        return "share", 0
+    if kind is CellKind.NUMBER:
+        value = number_value(text)
+        if value is not None and 0 <= value <= 100 and not _looks_like_count(text):
+            return "small", 0
+        if value is not None and value == int(value) and value >= 0:
+            return "count", 0
+        return "other", 0
+    if kind is CellKind.SAMPLE:
+        return "count", 0
+    if kind is CellKind.MARGIN:
+        return "margin", 0
+    if kind is CellKind.TEXT:
+        return "text", len(text.split())
+    return "other", 0
 
 
 def _looks_like_count(text: str) -> bool:
@@ -232,27 +253,19 @@ def _looks_like_count(text: str) -> bool:
     return "," in text or " " in text.strip()
 
 
-def _date_span(text: str, sort_value: str | None, numeric_order: str | None) -> DateSpan | None:
-    """The cell's date, its year (when it names none) from its sort key or any year."""
-    year = 2000
-    if sort_value and looks_like_date(sort_value):
-        year = parse_date_span(sort_value).end.year
-    try:
-        return parse_date_span(text, default_year=year, numeric_order=numeric_order)
-    except ValueError:
-        return None
-
-
 # --- the table's kind ----------------------------------------------------------------------------
 
 
 def classify_table(table: SourceTable) -> ClassifiedTable:
     """Give each column a role from its cells and its label, then the table a kind."""
-    orders = [numeric_date_order(table, index) for index in range(len(table.header))]
     skip = _one_cell_rows(table)
-    profiles = [
-        profile_column(table, index, orders[index], skip) for index in range(len(table.header))
-    ]
+    profiles = [profile_column(table, index, None, skip) for index in range(len(table.header))]
+    orders: list[str | None] = [None] * len(table.header)
+    for index, profile in enumerate(profiles):
+        if profile.numeric_dates:  # read the column again in the order its dates make certain
+            orders[index] = numeric_order_of(column_texts(table, index))
+            if orders[index] is not None:
+                profiles[index] = profile_column(table, index, orders[index], skip)
     groups = table.column_groups or [""] * len(table.header)
     columns = [
         replace(
@@ -488,6 +501,7 @@ def _mostly_distinct(table: SourceTable, index: int) -> bool:
     return len(texts) < 5 or len(set(texts)) >= 0.6 * len(texts)
 
 
+@functools.lru_cache(maxsize=65_536)
 def _share_or_none(text: str) -> float | None:
     try:
         return parse_share(text)

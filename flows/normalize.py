@@ -413,23 +413,23 @@ def _fits(column: Column, cell: Cell | None) -> bool:
     text = cell.text if cell is not None else ""
     kind = cell_kind(text)
     role = column.role
-    if role == Role.DATE:
+    if role is Role.DATE:
         return looks_like_date(text, year_may_be_missing=True, numeric_order=column.numeric_order)
-    if role == Role.POLLSTER:
+    if role is Role.POLLSTER:
         return kind is CellKind.TEXT and not looks_like_date(text)
-    if role == Role.CLIENT:
+    if role is Role.CLIENT:
         return kind is CellKind.EMPTY or (kind is CellKind.TEXT and not looks_like_date(text))
-    if role == Role.SAMPLE_SIZE:
+    if role is Role.SAMPLE_SIZE:
         return kind in (CellKind.EMPTY, CellKind.SAMPLE) or (
             kind is CellKind.NUMBER and "." not in text
         )
-    if role == Role.OPTION:
+    if role is Role.OPTION:
         return kind in (CellKind.EMPTY, CellKind.TEXT)
-    if role in (Role.ANSWER, Role.LEAD, Role.MARGIN_OF_ERROR):
+    if role is Role.ANSWER or role is Role.LEAD or role is Role.MARGIN_OF_ERROR:
         if kind in (CellKind.EMPTY, CellKind.PERCENT):
             return True
         if kind is not CellKind.NUMBER:
-            return _FITS_KIND.get(kind) == role
+            return _FITS_KIND.get(kind) is role
         value = number_value(text)
         return value is not None and 0 <= value <= 100
     return True
@@ -653,18 +653,15 @@ def _poll_record(
     refused: list[Record] = []
     rounding: dict[str, float] = {}  # by question: see Column.group
     # The shares can only be expected to sum to about 100 when the table lists every answer.
-    answers_complete = any(
-        column.role == Role.ANSWER and is_catch_all_answer(column.label)
-        for column in classified.columns
-    )
+    answers_complete = lists_every_answer(classified)
     span: DateSpan | None = None
     for column, cell in zip(classified.columns, aligned, strict=True):
-        if column.role == Role.DATE:
+        if column.role is Role.DATE:
             assert cell is not None  # a fitting alignment always has its date
             span = _read_date(cell, column, table, block_year)
-        elif column.role == Role.POLLSTER:
+        elif column.role is Role.POLLSTER:
             values[Role.POLLSTER] = pollster_name(cell.text) if cell is not None else None
-        elif column.role == Role.CLIENT:
+        elif column.role is Role.CLIENT:
             values[Role.CLIENT] = _text_or_none(cell.text) if cell is not None else None
         elif column.role in _MEASURES and cell is not None:
             try:
@@ -672,11 +669,11 @@ def _poll_record(
             except ValueParseError as error:
                 refused.append(_refusal(result, table, row, poll_id, column, cell, error))
                 continue
-            if column.role == Role.SAMPLE_SIZE:
+            if column.role is Role.SAMPLE_SIZE:
                 values[Role.SAMPLE_SIZE], values[Role.OPTION] = value
             else:
                 values.setdefault(column.role, value)
-        elif column.role == Role.ANSWER and cell is not None:
+        elif column.role is Role.ANSWER and cell is not None:
             option = _option_name(column, aligned)
             try:
                 bound = parse_share_bound(cell.text)
@@ -748,6 +745,17 @@ def _poll_record(
     result.poll_results += results
     result.source_cells += cells_used
     result.findings += refused
+
+
+def lists_every_answer(classified: ClassifiedTable) -> bool:
+    """Whether the table has an answer column that takes everyone else (Other, None, a neutral
+    answer): only then should a poll's shares sum to about 100."""
+    if classified.lists_every_answer is None:
+        classified.lists_every_answer = any(
+            column.role is Role.ANSWER and is_catch_all_answer(column.label)
+            for column in classified.columns
+        )
+    return classified.lists_every_answer
 
 
 def _sum_of_shares(

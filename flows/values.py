@@ -67,6 +67,7 @@ def cell_kind(text: str) -> CellKind:
     return CellKind.TEXT
 
 
+@functools.lru_cache(maxsize=4096)
 def share_decimals(text: str) -> int:
     """Decimals printed in a share ('7.5%' -> 1, '23%' -> 0): how finely it was rounded."""
     digits = text.strip().rstrip("%").strip()

@@ -119,6 +119,7 @@ def is_result_label(label: str) -> bool:
     return _COMPILED_RESULT.search(normalize_label(label)) is not None
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every row, of a table's few pollsters
 def names_an_election(text: str) -> bool:
     """Whether a pollster cell names an election or its result instead of a pollster."""
     return _COMPILED_ELECTION.search(normalize_label(text)) is not None
