@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from flows.article import SourceRow, SourceTable
-from flows.dates import DateSpan, looks_like_date, numeric_order_of, parse_date_span
+from flows.dates import looks_like_date, numeric_order_of, parse_date_span
 from flows.values import (
     CellKind,
     ValueParseError,
