@@ -103,3 +103,31 @@ def test_batches_validated_apart_combine_into_what_one_batch_gives():
             combined.frames[name].reset_index(drop=True), frame.reset_index(drop=True), obj=name
         )
     assert len(combined.frames["polls"]) > 9 and len(combined.frames["rejected_rows"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("shares", "loads"),
+    [
+        (("34%", "33%", "34%"), True),  # 101: three whole numbers may round up to 101.5
+        (("34%", "34%", "33.5%"), False),  # 101.5: beyond 100 + 0.5 + 0.5 + 0.05
+        (("34%", "33%", "33.5%"), True),  # 100.5: within 101.05
+        (("35%", "34%", "33%"), False),  # 102: beyond any rounding of three whole numbers
+        (("33.4%", "33.3%", "33.4%"), True),  # 100.1: one decimal each allows 100.15
+        (("33.5%", "33.4%", "33.4%"), False),  # 100.3: beyond 100.15
+    ],
+)
+def test_the_sum_check_allows_exactly_what_rounding_allows(shares, loads):
+    text = (
+        "= Sums =\n| Date | Pollster | Sample size | Yes | No | Undecided |\n| 5 March 2023 | Ipsos | 1,000 | "
+        + " | ".join(shares)
+        + " |\n"
+    )
+    from flows.normalize import normalize_article
+    from flows.parse import parse_article_text
+
+    frames = validate_batch([normalize_article(parse_article_text(text, "sums.txt"))], RUN).frames
+    assert len(frames["polls"]) == int(loads)
+    assert set(frames["rejected_rows"]["check_name"]) == (
+        set() if loads else {"shares_sum_within_rounding"}
+    )
+    assert frames["quality_warnings"].empty  # above 100 within rounding is no finding at all
