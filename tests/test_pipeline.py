@@ -97,11 +97,12 @@ def test_validate_reports_file_line_table_column_check_and_exits_1():
     assert result.exit_code == 1
     path = (ARTICLES / "finland_nato_relations.txt").as_posix()
     assert (
-        f"{path}:20: error: unparseable_value (table 1, row 8, column 'Yes'): "
+        f"{path}:20: warning: value_refused (table 1, row 8, column 'Yes'): "
         "'84,6%' is not a percentage: use a decimal point (column 'Yes')"
     ) in result.output
+    assert f"{path}:35: error: unparseable_value (table 2, row 3, column 'Date'):" in result.output
     assert f"{path}:27: warning: lead_mismatch (table 1, row 15, column 'lead'):" in result.output
-    assert "8 errors, 3 warnings" in result.output
+    assert "6 errors, 5 warnings" in result.output
 
 
 def test_validate_json_and_strict(tmp_path):

@@ -44,7 +44,7 @@ def test_unchanged_files_are_skipped_changed_ones_replaced(prefect, raw_dir, tmp
     assert (first.articles, first.articles_unchanged) == (2, 0)
     second = run_flow(raw_dir, warehouse).summary
     assert (second.articles, second.articles_unchanged, second.polls) == (0, 2, 0)
-    assert rows(warehouse, "SELECT count(*) FROM polls") == [(16,)]
+    assert rows(warehouse, "SELECT count(*) FROM polls") == [(18,)]
     article = raw_dir / SAMPLE.name
     article.write_text(
         article.read_text(encoding="utf-8").replace("| 1228 |", "| 1300 |"), encoding="utf-8"
@@ -56,7 +56,7 @@ def test_unchanged_files_are_skipped_changed_ones_replaced(prefect, raw_dir, tmp
     ]
     refreshed = run_flow(raw_dir, warehouse, full_refresh=True).summary
     assert (refreshed.articles, refreshed.articles_unchanged) == (2, 0)
-    assert rows(warehouse, "SELECT count(*) FROM polls") == [(16,)]
+    assert rows(warehouse, "SELECT count(*) FROM polls") == [(18,)]
 
 
 def test_removed_files_are_pruned_only_when_asked(prefect, raw_dir, tmp_path):
