@@ -22,6 +22,7 @@ from pathlib import Path
 import pandera.pandas as pa
 
 from flows.load import sql_type
+from schemas.checks import markdown_table
 from schemas.warehouse import WAREHOUSE_TABLES, PollCandidate
 
 DATA_DICTIONARY = "data_dictionary.md"
@@ -131,6 +132,15 @@ def data_dictionary(models: dict[str, type[pa.DataFrameModel]] | None = None) ->
             if other is not model and issubclass(other, model)
         ]
         lines += ["", *_table_section(table, model, checked_as)]
+    lines += [
+        "",
+        "## Every check",
+        "",
+        "All the checks wikipoll makes, from `schemas/checks.py`: made while reading a file, while",
+        "shaping its rows, or by the row checks above; what a failure costs, and when it fails.",
+        "",
+        markdown_table(),
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -38,7 +38,7 @@ from flows.values import (
     cell_kind,
     number_value,
     parse_share,
-    share_decimals,
+    rounding_allowance,
 )
 from flows.vocabulary import (
     AnswerClass,
@@ -468,7 +468,7 @@ def _mark_outside_total(
                 value = _share_or_none(text) if cell_kind(text) is CellKind.PERCENT else None
                 if value is not None:
                     values[c.index] = value
-                    allowance += 0.5 * 10 ** -share_decimals(text)
+                    allowance += rounding_allowance(text)
         total = sum(values.values())
         if len(values) < 3:
             continue

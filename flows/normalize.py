@@ -36,16 +36,15 @@ from flows.values import (
     parse_sample,
     parse_share,
     parse_share_bound,
-    share_decimals,
+    rounding_allowance,
 )
 from flows.vocabulary import AnswerClass, Role, is_catch_all_answer
+from schemas.checks import check, parameter
 
 # Realigning a row tries every way of leaving header columns out; beyond this many we do not try.
 MAX_ALIGNMENTS = 5_000
-LEAD_TOLERANCE = 0.15  # points between a stated lead and the gap computed from the shares
-# A share printed with d decimals was rounded by at most half a unit of its last digit, so the
-# printed shares of a poll can sum to 100 plus the sum of those halves, and no more.
-SHARE_ROUNDING = 0.5
+# Points between a stated lead and the gap computed from the shares, as the check allows.
+LEAD_TOLERANCE = parameter("lead_mismatch", "tolerance")
 
 Record = dict[str, Any]
 
@@ -77,6 +76,7 @@ class RowRejected(Exception):
     with two bad cells reports both at once rather than one per run."""
 
     def __init__(self, check_name: str, reason: str, column: str = "", value: str = ""):
+        check(check_name)  # a name the registry does not hold fails here, where it is made
         super().__init__(reason)
         self.check_name, self.reason, self.column, self.value = check_name, reason, column, value
         self.also: list[RowRejected] = []
@@ -109,6 +109,7 @@ def _finding(
     poll_id: str | None = None,
 ) -> Record:
     """A warning that is not a check of a poll's loaded values (see `findings`)."""
+    check(check_name)
     return {
         "article_id": article.article_id,
         "article_title": article.title,
@@ -452,7 +453,7 @@ def _plausibility(columns: list[Column], cells: list[Cell | None]) -> int:
             continue
         if column.role == Role.ANSWER and not column.outside_total:
             shares.append((column, value))
-            rounding += SHARE_ROUNDING * 10 ** -share_decimals(cell.text)
+            rounding += rounding_allowance(cell.text)
         elif column.role == Role.LEAD:
             lead = value
     score = int(sum(value for _, value in shares) <= 100 + rounding)
@@ -691,8 +692,8 @@ def _poll_record(
                 answers_complete = False  # below a bound: the total is not known
             elif not column.outside_total:
                 shares.append((column, value))
-                rounding[column.group] = rounding.get(column.group, 0.0) + (
-                    SHARE_ROUNDING * 10 ** -share_decimals(cell.text)
+                rounding[column.group] = rounding.get(column.group, 0.0) + rounding_allowance(
+                    cell.text
                 )
             answer_class = "outside_total" if column.outside_total else (
                 column.answer_class.value if column.answer_class else None

@@ -21,6 +21,7 @@ from flows.article import Article, ArticleFormat, Cell, Section, SourceRow, Sour
 from flows.dates import looks_like_date
 from flows.markup import MarkupError, parse_markup, render_cell
 from flows.values import CellKind, cell_kind
+from schemas.checks import check
 
 ARTICLE_SUFFIXES = (".txt", ".wiki", ".wikitext")
 WIKITEXT_SUFFIXES = (".wiki", ".wikitext")
@@ -36,6 +37,7 @@ class ArticleError(Exception):
         line: int | None = None,
         check_name: str = "unreadable_file",
     ):
+        check(check_name)  # a name the registry does not hold fails here, where it is made
         self.source_path, self.reason, self.line = source_path, reason, line
         self.check_name = check_name
         where = f"{source_path}:{line}" if line else source_path

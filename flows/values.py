@@ -13,6 +13,7 @@ import re
 from enum import Enum
 
 from flows.vocabulary import TIE_TOKENS, is_null_token
+from schemas.checks import parameter
 
 # Above any sample size, and within the warehouse's INTEGER column.
 MAX_COUNT = 10**9
@@ -65,6 +66,16 @@ def cell_kind(text: str) -> CellKind:
     if text.lower() in TIE_TOKENS:
         return CellKind.TIE
     return CellKind.TEXT
+
+
+# Half a unit of a share's last printed digit: what its rounding may have added.
+ROUNDING_PER_SHARE = parameter("shares_sum_within_rounding", "rounding_per_share")
+
+
+@functools.lru_cache(maxsize=4096)
+def rounding_allowance(text: str) -> float:
+    """How much rounding may have added to a printed share: 0.5 for '23%', 0.05 for '7.5%'."""
+    return ROUNDING_PER_SHARE * 10 ** -share_decimals(text)
 
 
 @functools.lru_cache(maxsize=4096)

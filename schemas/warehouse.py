@@ -28,8 +28,8 @@ from pandera.engines import pandas_engine
 from pandera.extensions import register_check_method
 from pandera.typing import Series
 
-SHARE_SUM_TOLERANCE = 1.0  # points below 100 a complete poll may sum to before a warning
-LEAD_TOLERANCE = 0.15
+from schemas.checks import check
+
 DATE_PRECISIONS = ["day", "month", "year"]
 
 
@@ -63,20 +63,22 @@ def _row_check_method(*parameters: str) -> Callable[[Callable], Callable]:
     return register
 
 
-def _row_check(
-    name: str, description: str, shows: list[str], warning: bool = False, **parameters: Any
-) -> dict[str, Any]:
-    """A registered check as a model's `Config` declares it: its statistics and its options.
+def _row_check(name: str, shows: list[str]) -> dict[str, Any]:
+    """A registered check as a model's `Config` declares it: its statistics and its options,
+    its description, severity and parameters taken from the registry (`schemas.checks`).
 
     `error` is the name because pandera reports a failing check by its `error` when it has one, and
     a registered check with statistics would otherwise be reported as `name(shows=[...])`, in the
     schema and again after a YAML round trip; `flows.validate` looks checks up by name.
     """
+    declared = check(name)
+    if declared.stage != "check":
+        raise ValueError(f"{name} is a {declared.stage} check, not a pandera row check")
     return {
         "shows": shows,
-        **parameters,
-        "description": description,
-        "raise_warning": warning,
+        **declared.parameters,
+        "description": declared.fails_when,
+        "raise_warning": declared.severity == "warning",
         "error": name,
     }
 
@@ -91,10 +93,13 @@ def pollster_present(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
     return df["pollster"].notna() & (df["pollster"].astype("string").str.strip() != "")
 
 
-@_row_check_method()
-def shares_sum_within_rounding(df: pd.DataFrame, *, shows: list[str]) -> pd.Series:
+@_row_check_method("rounding_per_share")
+def shares_sum_within_rounding(
+    df: pd.DataFrame, *, shows: list[str], rounding_per_share: float
+) -> pd.Series:
     # Printed shares are rounded: whole numbers by up to 0.5 each, one decimal by 0.05 each, so
-    # they can sum to 100 plus those halves (`answers_rounding`) and no more.
+    # they can sum to 100 plus those halves and no more. `answers_rounding` holds that sum for
+    # each poll, worked out with `rounding_per_share` when its shares were read.
     return ~(df["answers_total"] > 100 + df["answers_rounding"]).fillna(False)
 
 
@@ -353,49 +358,20 @@ class PollCandidate(Poll):
         coerce = True
         name = "poll_candidates"
         # The row checks (registered above), in the order their failures are reported.
-        pollster_present = _row_check(
-            "pollster_present", "the poll names no pollster", shows=["pollster"]
-        )
+        pollster_present = _row_check("pollster_present", shows=["pollster"])
         shares_sum_within_rounding = _row_check(
-            "shares_sum_within_rounding",
-            "the answer shares sum to more than 100 plus what rounding the printed shares allows, impossible for exclusive answers",
-            shows=["answers_total", "answers_rounding"],
+            "shares_sum_within_rounding", shows=["answers_total", "answers_rounding"]
         )
         start_not_after_end = _row_check(
-            "start_not_after_end",
-            "fieldwork starts after it ends",
-            shows=["fieldwork_start", "fieldwork_end"],
+            "start_not_after_end", shows=["fieldwork_start", "fieldwork_end"]
         )
         not_after_run_date = _row_check(
-            "not_after_run_date",
-            "the fieldwork date is after the run date",
-            shows=["fieldwork_start", "fieldwork_end", "run_date"],
+            "not_after_run_date", shows=["fieldwork_start", "fieldwork_end", "run_date"]
         )
-        duplicate_poll = _row_check(
-            "duplicate_poll",
-            "the same poll (pollster, client, dates, sample and answers) appears earlier in the article",
-            shows=["duplicate_of"],
-        )
-        shares_sum_below_99 = _row_check(
-            "shares_sum_below_99",
-            "the table lists every answer and each has a share, but they sum to less than 100 − 1",
-            shows=["answers_total"],
-            warning=True,
-            tolerance=SHARE_SUM_TOLERANCE,
-        )
-        lead_mismatch = _row_check(
-            "lead_mismatch",
-            "the stated lead differs by more than 0.15 from the gap between the two highest substantive answers",
-            shows=["lead", "substantive_gap"],
-            warning=True,
-            tolerance=LEAD_TOLERANCE,
-        )
-        sample_size_missing = _row_check(
-            "sample_size_missing",
-            "the poll gives no sample size",
-            shows=["sample_size"],
-            warning=True,
-        )
+        duplicate_poll = _row_check("duplicate_poll", shows=["duplicate_of"])
+        shares_sum_below_99 = _row_check("shares_sum_below_99", shows=["answers_total"])
+        lead_mismatch = _row_check("lead_mismatch", shows=["lead", "substantive_gap"])
+        sample_size_missing = _row_check("sample_size_missing", shows=["sample_size"])
 
 
 class PollResult(pa.DataFrameModel):
@@ -433,9 +409,7 @@ class PollResult(pa.DataFrameModel):
         coerce = True
         name = "poll_results"
         share_in_range = _row_check(
-            "share_in_range",
-            "a share (or the bound of one) is outside 0–100",
-            shows=["option", "share", "share_upper_bound"],
+            "share_in_range", shows=["option", "share", "share_upper_bound"]
         )
 
 
