@@ -17,9 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from flows.load import load_batch
-from flows.transform import transform_files
-from flows.validate import new_run, validate_batch
+from flows.check.validate import validate_batch
+from flows.load.warehouse import load_batch
+from flows.records import new_run
+from flows.run.workers import transform_files
 
 DEFAULT_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "dev-set"
 

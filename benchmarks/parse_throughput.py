@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import mwparserfromhell  # noqa: E402
 
 from benchmarks.generate import corpus  # noqa: E402
-from flows.normalize import normalize_article  # noqa: E402
-from flows.parse import parse_article_text  # noqa: E402
+from flows.read.files import parse_article_text  # noqa: E402
+from flows.shape.records import normalize_article  # noqa: E402
 
 
 def best_of(repeats: int, work) -> float:

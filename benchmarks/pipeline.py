@@ -9,7 +9,7 @@ What it measures, each against a target printed next to it:
 1. Whole pipeline vs bare parse. A seeded corpus from `benchmarks/generate.py` (40 articles of
    20 KB to 1 MB by default) is written as `.wiki` files into a temporary raw folder. It times a
    bare `mwparserfromhell.parse` of every file, wikipoll's parse + normalize in this process, and
-   the real Prefect flow (`flows.pipeline.wikipoll_flow`: parse, validate, load into a fresh
+   the real Prefect flow (`flows.run.flow.wikipoll_flow`: parse, validate, load into a fresh
    DuckDB file), excluding Prefect's start-up: Prefect is pointed at local ephemeral mode with a
    temporary PREFECT_HOME before it is imported, and trivial flows (with a mapped task) run
    first so the ephemeral server is up. Target: the flow at 3x the bare parse, or more.
@@ -18,18 +18,18 @@ What it measures, each against a target printed next to it:
 3. Peak RSS while streaming a MediaWiki XML dump of 1 GB or more, written to disk page by page
    (mostly prose pages without tables, plus redirects, talk pages, pages with small non-poll
    tables, and about 2% of poll articles), deleted afterwards. A child process streams it as the
-   pipeline does (`flows.sources.iter_dump` with its pre-filter, `flows.transform.transform_files`
-   on batches of pages that hold tables); a second child runs the flow on it into DuckDB (3b;
-   not with --quick unless --dump-flow), where `transform_isolated` starts worker processes
-   (counted, and their peaks read just before each one stops). Peaks are VmHWM
-   from /proc: read by the child itself at the end, and sampled every 50 ms over its process tree
-   (with VmRSS summed over the tree). Not `getrusage(...).ru_maxrss`: Linux starts an exec'd
-   child's maxrss at the RSS of the process that forked it, so every child would read at least
-   what this benchmark process held; the output shows `os.wait4`'s figure once, to compare.
-   Target: under 500 MB.
+   pipeline does (`flows.read.dumps.iter_dump` with its pre-filter,
+   `flows.run.workers.transform_files` on batches of pages that hold tables); a second child runs
+   the flow on it into DuckDB (3b; not with --quick unless --dump-flow), where
+   `transform_isolated` starts worker processes (counted, and their peaks read just before each
+   one stops). Peaks are VmHWM from /proc: read by the child itself at the end, and sampled every
+   50 ms over its process tree (with VmRSS summed over the tree). Not `getrusage(...).ru_maxrss`:
+   Linux starts an exec'd child's maxrss at the RSS of the process that forked it, so every child
+   would read at least what this benchmark process held; the output shows `os.wait4`'s figure
+   once, to compare. Target: under 500 MB.
 4. DuckDB load rows/s. Generated articles are transformed and validated into a batch, whose frames
    are then replicated (ids suffixed, so rows stay distinct) to 1 M rows or more across tables;
-   `flows.load.WarehouseLoad(...).write(batch)` is timed into a fresh file, next to
+   `flows.load.warehouse.WarehouseLoad(...).write(batch)` is timed into a fresh file, next to
    a DataFrame insert and `executemany` of the same poll rows (on a sample: executemany runs at
    about a thousand rows/s). Target: 1 M rows/s or more.
 5. Correctness. Every generated article of sections 1 and 2 is also read by
@@ -82,8 +82,8 @@ from benchmarks.generate import WORDS, _prose, corpus, poll_table  # noqa: E402
 RUN_DATE = date(2025, 6, 30)  # after every generated date, so no row fails not_after_run_date
 MB = 1e6
 KB = 1024  # VmHWM, VmRSS and ru_maxrss are in KiB
-DUMP_BATCH_BYTES = 4 * 1024**2  # as flows.pipeline.DUMP_BATCH_BYTES (not imported: Prefect)
-MAX_BATCH_ARTICLES = 500  # as flows.pipeline.MAX_BATCH_ARTICLES
+DUMP_BATCH_BYTES = 4 * 1024**2  # as flows.run.batches.DUMP_BATCH_BYTES (not imported: Prefect)
+MAX_BATCH_ARTICLES = 500  # as flows.run.batches.MAX_BATCH_ARTICLES
 RECORD_KINDS = ("tables", "polls", "poll_results", "events", "source_cells", "rejected", "skipped")
 # Fields a plain reader may legitimately read differently: none. The reference knows every row's
 # line from node offsets in the text, so even source_line is compared.
@@ -207,8 +207,8 @@ class CheckTally:
 def check_one(item: tuple[str, str]) -> tuple[str, Any, Any]:
     """The fast path and the reference on one article (run in a pool for many small ones)."""
     from benchmarks.reference import reference_normalized
-    from flows.normalize import normalize_article
-    from flows.parse import parse_article_text
+    from flows.read.files import parse_article_text
+    from flows.shape.records import normalize_article
 
     name, text = item
     fast = normalize_article(parse_article_text(text, name, "", "wikitext"))
@@ -236,8 +236,8 @@ def time_parses(raw: Path, tally: CheckTally) -> ParseTimes:
     import mwparserfromhell
 
     from benchmarks.reference import reference_normalized
-    from flows.normalize import normalize_article
-    from flows.parse import parse_article_text
+    from flows.read.files import parse_article_text
+    from flows.shape.records import normalize_article
 
     times = ParseTimes()
     for path in sorted(raw.glob("*.wiki")):
@@ -285,7 +285,7 @@ def start_prefect(home: Path, api_url: str | None = None) -> float:
     from prefect import flow, task
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    import flows.pipeline  # noqa: F401  (its import is start-up too)
+    import flows.run.flow  # noqa: F401  (its import is start-up too)
 
     @task
     def echo(value: int) -> int:
@@ -324,7 +324,7 @@ def maybe_profile(enabled: bool, top: int = 30) -> Iterator[list[str]]:
 
 
 def run_flow(raw: Path, warehouse: Path, workers: int | None) -> tuple[float, Any]:
-    from flows.pipeline import wikipoll_flow
+    from flows.run.flow import wikipoll_flow
 
     started = time.perf_counter()
     report = wikipoll_flow(
@@ -414,7 +414,7 @@ def prepare_small(args: argparse.Namespace, work: Path, tally: CheckTally) -> li
         for path in sorted(raw.rglob("*.wiki"))
     )
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["flows.transform"])  # as flows.transform sets it
+    context.set_forkserver_preload(["flows.run.workers"])  # as flows.run.workers sets it
     with context.Pool(2) as pool:
         for name, fast, reference in pool.imap(check_one, items, chunksize=20):
             tally.add(name, fast, reference)
@@ -870,8 +870,8 @@ def flows_in_child(
 
 def child_stream(result_path: Path, dump: Path) -> None:
     """Stream the dump as load_dump does, transforming batches of pages in this process."""
-    from flows.sources import DumpStats, iter_dump
-    from flows.transform import transform_files
+    from flows.read.dumps import DumpStats, iter_dump
+    from flows.run.workers import transform_files
 
     baseline = _peak_kb()
     stats = DumpStats()
@@ -917,7 +917,7 @@ def _peak_kb() -> int:
 def _count_workers() -> tuple[list[int], list[int]]:
     """Instrument transform_isolated's workers: count them, and read each one's VmHWM just
     before it is stopped (when its peak is final). Benchmark-side only; flows/ is unchanged."""
-    from flows import transform
+    from flows.run import workers as transform
 
     started: list[int] = []
     peaks: list[int] = []
@@ -941,7 +941,7 @@ def child_flow(result_path: Path, spec_path: Path) -> None:
     import dataclasses
 
     spec = json.loads(spec_path.read_text())
-    from flows.transform import start_fork_server
+    from flows.run.workers import start_fork_server
 
     start_fork_server()  # as `wikipoll run` does before Prefect starts
     warm = start_prefect(Path(os.environ["PREFECT_HOME"]), os.environ.get("PREFECT_API_URL"))
@@ -1030,10 +1030,11 @@ def child_load(result_path: Path, raw: Path, work: Path, wanted: int, sample: in
     import duckdb
     import pandas as pd
 
-    from flows.load import WarehouseLoad, ensure_tables
-    from flows.parse import find_article_files
-    from flows.transform import transform_files
-    from flows.validate import ValidatedBatch, new_run, validate_batch
+    from flows.check.validate import ValidatedBatch, validate_batch
+    from flows.load.warehouse import WarehouseLoad, ensure_tables
+    from flows.read.files import find_article_files
+    from flows.records import new_run
+    from flows.run.workers import transform_files
 
     run = new_run(run_date=RUN_DATE)
     started = time.perf_counter()

@@ -2,10 +2,11 @@
 
     from benchmarks.reference import reference_article, reference_normalized
 
-wikipoll's parse stage (`flows/wikitext.py`) never hands a whole article to mwparserfromhell: it
-scans lines to find tables and renders each distinct cell once, mostly without the parser
-(`flows.fast_markup`). That is fast, and every shortcut in it is a place where rows could come out
-different. This module does the slow, obvious thing instead, so the two can be compared row by row:
+wikipoll's read stage (`flows/read/wikitext.py`) never hands a whole article to
+mwparserfromhell: it scans lines to find tables and renders each distinct cell once, mostly
+without the parser (`flows.read.fast_markup`). That is fast, and every shortcut in it is a place
+where rows could come out different. This module does the slow, obvious thing instead, so the
+two can be compared row by row:
 
 - the WHOLE article goes through `mwparserfromhell.parse` (or a tree already parsed from it);
 - its `table` / `tr` / `td` / `th` Tag nodes are walked (nested tables too, numbered in the order
@@ -14,11 +15,11 @@ different. This module does the slow, obvious thing instead, so the two can be c
   text starts with `+`);
 - `rowspan` / `colspan` are read from the tag attributes with the HTML rules for non-negative
   integers and laid out with the HTML table model (a slot is never covered twice);
-- every cell is rendered with `flows.markup.render_cell_with_parser`, the mwparserfromhell path;
+- every cell is rendered with `flows.read.markup.render_cell_with_parser` (mwparserfromhell);
 - headings come from the tree's Heading nodes, lines from the offsets of the nodes in the text
   (the tree gives back its input exactly, so a node's offset is the length of what precedes it);
-- the `SourceTable`s go into an `Article`, then into `flows.normalize.normalize_article`, which both
-  paths share (it is what they are compared through, not what is tested here).
+- the `SourceTable`s go into an `Article`, then into `flows.shape.records.normalize_article`,
+  which both paths share (it is what they are compared through, not what is tested here).
 
 What it does not try to match, on purpose (none of it occurs in `benchmarks/generate.py` articles):
 rows that a template writes (the fast path keeps such a template as a row of its own; here it is
@@ -42,10 +43,10 @@ from mwparserfromhell.nodes import Heading, Tag
 from mwparserfromhell.wikicode import Wikicode
 
 from flows.article import Article, Cell, Section, SourceRow, SourceTable
-from flows.markup import RenderedCell, collapse_spaces, render_cell_with_parser
-from flows.normalize import NormalizedArticle, normalize_article
-from flows.parse import title_from_path
-from flows.wikitext import UNPARSED_NOTE
+from flows.read.flattened import title_from_path
+from flows.read.markup import RenderedCell, collapse_spaces, render_cell_with_parser
+from flows.read.wikitext import UNPARSED_NOTE
+from flows.shape.records import NormalizedArticle, normalize_article
 
 # Tags whose contents are never tables or headings of the page (examples, footnotes, code).
 OPAQUE_TAGS = {

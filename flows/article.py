@@ -8,6 +8,7 @@ Prefect, pandera or DuckDB.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 ArticleFormat = Literal["flattened", "wikitext"]
@@ -88,3 +89,8 @@ class Article:
     page_id: int | None = None
     revision_id: int | None = None
     revision_timestamp: str | None = None
+
+
+def title_from_path(source_path: str) -> str:
+    """The file name as a title, for an article with none: "a__b.wiki" reads "a b"."""
+    return " ".join(Path(source_path).stem.replace("_", " ").split())

@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from flows.parse import find_article_files
+from flows.read.files import find_article_files
 
 app = typer.Typer(
     add_completion=False,
@@ -103,16 +103,16 @@ def run(
     """Run the Prefect flow: parse, extract, normalize, validate and load every article."""
     _article_files(raw)
     if not dask:  # the workers' fork server gets ready while Prefect starts (seconds)
-        from flows.transform import start_fork_server
+        from flows.run.workers import start_fork_server
 
         start_fork_server()
     for name, value in PREFECT_LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
     import duckdb
 
-    from flows.load import WarehouseError
-    from flows.pipeline import wikipoll_flow
-    from flows.validate import AccountingError
+    from flows.check.validate import AccountingError
+    from flows.load.warehouse import WarehouseError
+    from flows.run.flow import wikipoll_flow
 
     try:
         flow_to_run = wikipoll_flow
@@ -159,7 +159,7 @@ def serve(
     from prefect.flows import EntrypointType
     from prefect.schedules import Cron
 
-    from flows.pipeline import wikipoll_flow
+    from flows.run.flow import wikipoll_flow
 
     with get_client(sync_client=True) as client:
         unhealthy = client.api_healthcheck()
@@ -186,7 +186,7 @@ def dask_task_runner(address: str, workers: int | None):
     import dask
     from prefect_dask import DaskTaskRunner
 
-    from flows.transform import worker_count
+    from flows.run.workers import worker_count
 
     if address == "local":
         # Worker processes that are not daemons may start the worker process that parses an
@@ -246,8 +246,8 @@ def validate(
 ) -> None:
     """Check every article without loading: exit 0 clean, 1 on any error (or warning with
     --strict), 2 when it could not run."""
-    from flows.transform import transform_isolated
-    from flows.validate import new_run
+    from flows.records import new_run
+    from flows.run.workers import transform_isolated
 
     files = _article_files(raw)
     run = new_run(run_id="validate", run_date=run_date.date() if run_date else None)
@@ -296,7 +296,7 @@ def fetch(
     Exit 0 when every title was fetched, 1 when some were missing or failed, 2 when nothing
     could be fetched or saved.
     """
-    from flows.sources import fetch_articles, save_fetched
+    from flows.read.fetch import fetch_articles, save_fetched
 
     if contact:
         os.environ["WIKIPOLL_CONTACT"] = contact
@@ -329,7 +329,7 @@ def report(
     ),
 ) -> None:
     """Write one self-contained HTML report: charts, polls, events, rejected rows."""
-    from flows.load import WarehouseError
+    from flows.load.warehouse import WarehouseError
     from flows.report import write_report
 
     try:
@@ -380,7 +380,7 @@ def query(
     """Run read-only SQL against the warehouse and print the result."""
     import duckdb
 
-    from flows.load import WarehouseError, connect
+    from flows.load.warehouse import WarehouseError, connect
 
     try:
         con = connect(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandera.pandas as pa
 
-from flows.load import sql_type
+from flows.load.warehouse import sql_type
 from schemas.checks import markdown_table
 from schemas.warehouse import WAREHOUSE_TABLES, PollCandidate
 
@@ -86,7 +86,7 @@ def check_keys(schema: pa.DataFrameSchema) -> list[CheckKey]:
 
 
 def severity(check: pa.Check) -> str:
-    """'warning' or 'error', by the rule `flows.validate` applies."""
+    """'warning' or 'error', by the rule `flows.check.validate` applies."""
     return "warning" if check.raise_warning else "error"
 
 

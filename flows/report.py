@@ -1,7 +1,8 @@
 """The report: one self-contained HTML page of what the warehouse holds, for people to look at.
 
-`write_report(warehouse, out)` reads the DuckDB warehouse read-only (through `flows.load.connect`,
-so it waits while a load holds the file) and writes one HTML file. Per article, ordered by title:
+`write_report(warehouse, out)` reads the DuckDB warehouse read-only (through
+`flows.load.warehouse.connect`, so it waits while a load holds the file) and writes one HTML
+file. Per article, ordered by title:
 a chart of the answer shares over time, drawn here as inline SVG (one point per poll at the middle
 of its fieldwork, a bar across the fieldwork when the date is only a month or a year, events as
 dashed lines), the events, the polls with the file and line each came from, and the rows that were
@@ -33,7 +34,7 @@ from typing import Any
 
 import duckdb
 
-from flows.load import DEFAULT_LOCK_WAIT_SECONDS, WarehouseError, connect
+from flows.load.warehouse import DEFAULT_LOCK_WAIT_SECONDS, WarehouseError, connect
 
 DEFAULT_WAREHOUSE = Path("warehouse/wikipoll.duckdb")
 DEFAULT_OUT = Path("warehouse/report.html")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.normalize import NormalizedArticle, normalize_article
-from flows.parse import parse_article_file
-from flows.validate import RunInfo, ValidatedBatch, validate_batch
+from flows.check.validate import ValidatedBatch, validate_batch
+from flows.read.files import parse_article_file
+from flows.records import RunInfo
+from flows.shape.records import NormalizedArticle, normalize_article
 
 REPO = Path(__file__).resolve().parent.parent
 RAW = REPO / "raw"

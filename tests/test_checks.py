@@ -64,8 +64,8 @@ def test_every_registered_check_is_made_somewhere():
 
 
 def test_an_unknown_check_fails_where_it_is_made():
-    from flows.normalize import RowRejected
-    from flows.parse import ArticleError
+    from flows.read.errors import ArticleError
+    from flows.shape.errors import RowRejected
 
     with pytest.raises(KeyError, match="not a check of schemas/checks.py"):
         RowRejected("no_such_check", "a reason")

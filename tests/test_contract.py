@@ -20,7 +20,7 @@ from flows.contract import (
     data_dictionary,
     write_contract,
 )
-from flows.load import sql_type
+from flows.load.warehouse import sql_type
 from schemas.warehouse import WAREHOUSE_TABLES, PollCandidate, PollResult
 from tests.conftest import ARTICLES, REPO, RUN, SAMPLE, validate_files
 
@@ -110,7 +110,7 @@ def failing_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> set[tuple[str, int]]:
-    """(check, row) of every failure, with warning checks made to raise as flows.validate does."""
+    """(check, row) of every failure, with warning checks made to raise as flows.check.validate does."""
     schema = copy.deepcopy(schema)
     for check in schema.checks:
         check.raise_warning = False

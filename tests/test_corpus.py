@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from flows.check.validate import validate_batch
 from flows.cli import app
-from flows.dates import MONTH_NAMES
-from flows.normalize import normalize_article
-from flows.parse import find_article_files, parse_article_file, parse_article_text
-from flows.transform import transform_files
-from flows.validate import validate_batch
+from flows.read.files import find_article_files, parse_article_file, parse_article_text
+from flows.run.workers import transform_files
+from flows.shape.dates import MONTH_NAMES
+from flows.shape.records import normalize_article
 from tests.conftest import CORPUS, FIXTURES, RUN, SAMPLE, normalize_file
 
 UK_HEADER = (

@@ -1,4 +1,4 @@
-"""Tests for flows.dates: what the date parser reads, and what it refuses rather than guesses."""
+"""Tests for flows.shape.dates: what the date parser reads, and what it refuses rather than guesses."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows import dates
-from flows.dates import (
+from flows.check.validate import validate_batch
+from flows.load.warehouse import load_batch
+from flows.records import new_run
+from flows.report import ArticleReport, _Ids, chart_svg, write_report
+from flows.shape import dates
+from flows.shape.dates import (
     BARE_YEAR_MAX,
     BARE_YEAR_MIN,
     MAX_YEAR,
@@ -23,9 +27,6 @@ from flows.dates import (
     numeric_order_of,
     parse_date_span,
 )
-from flows.load import load_batch
-from flows.report import ArticleReport, _Ids, chart_svg, write_report
-from flows.validate import new_run, validate_batch
 from tests.conftest import RUN, normalize_file
 
 

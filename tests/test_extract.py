@@ -1,4 +1,4 @@
-"""Tests for flows.extract: what each table is (poll, timeline, other) and what each row is."""
+"""Tests for flows.shape.tables: what each table is (poll, timeline, other) and what each row is."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from flows.article import Article, Cell, CellOrigin, SourceRow, SourceTable
-from flows.extract import classify_row, classify_table
-from flows.parse import parse_article_file
+from flows.read.files import parse_article_file
+from flows.shape.rows import classify_row
+from flows.shape.tables import classify_table
 from flows.vocabulary import AnswerClass, Role
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -821,7 +822,7 @@ def test_a_share_of_another_base_is_left_out_of_the_sum() -> None:
 def test_one_cell_spanning_the_row_with_a_date_is_an_event(text, date, what) -> None:
     row = make_row([text] + [text] * 5, origins=["source"] + ["colspan"] * 5)
     assert classify_row(row)[0] == "event"
-    from flows.extract import split_dated_text
+    from flows.shape.rows import split_dated_text
 
     assert split_dated_text(text) == (date, what)
 

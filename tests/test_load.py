@@ -11,9 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.load import WarehouseError, connect, load_batch
-from flows.parse import ArticleError
-from flows.validate import new_run, validate_batch
+from flows.check.validate import validate_batch
+from flows.load.warehouse import WarehouseError, connect, load_batch
+from flows.read.errors import ArticleError
+from flows.records import new_run
 from tests.conftest import ARTICLES, RUN, SAMPLE, normalize_file
 
 ARTICLE_FINLAND = ARTICLES / "finland_nato_relations.txt"
@@ -194,9 +195,9 @@ def _all_rows(warehouse: Path) -> dict[str, list[tuple]]:
 
 
 def test_spooled_batches_load_exactly_what_written_batches_load(tmp_path):
-    from flows.load import WarehouseLoad
-    from flows.normalize import normalize_article
-    from flows.parse import parse_article_text
+    from flows.load.warehouse import WarehouseLoad
+    from flows.read.files import parse_article_text
+    from flows.shape.records import normalize_article
     from tests.test_corpus import UK_FILES, wrapped_uk
 
     changed = tmp_path / SAMPLE.name
@@ -234,7 +235,7 @@ def test_spooled_batches_load_exactly_what_written_batches_load(tmp_path):
 
 
 def test_a_failure_after_spooling_leaves_the_warehouse_and_no_spool(tmp_path):
-    from flows.load import WarehouseLoad
+    from flows.load.warehouse import WarehouseLoad
 
     warehouse = tmp_path / "w.duckdb"
     load_sample(warehouse)

@@ -1,4 +1,4 @@
-"""Tests for flows.markup: a cell's markup to the text a reader sees, footnotes and templates aside."""
+"""Tests for flows.read.markup: a cell's markup to the text a reader sees, footnotes and templates aside."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from flows import fast_markup, markup, wikitext
-from flows import parse as parse_module
-from flows.dates import DateParseError, parse_date_span
-from flows.markup import (
+from flows.read import fast_markup, markup, wikitext
+from flows.read import flattened as flattened_reader
+from flows.read.files import parse_article_file
+from flows.read.markup import (
     CITATION_TEMPLATES,
     CLEANUP_TEMPLATES,
     FOOTNOTE_TEMPLATES,
@@ -24,8 +24,8 @@ from flows.markup import (
     render_cell,
     render_cell_with_parser,
 )
-from flows.parse import parse_article_file
-from flows.wikitext import parse_wikitext_article
+from flows.read.wikitext import parse_wikitext_article
+from flows.shape.dates import DateParseError, parse_date_span
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = FIXTURES / "corpus"
@@ -1002,7 +1002,7 @@ def corpus_cell_sources(monkeypatch: pytest.MonkeyPatch) -> set[str]:
         return render_cell(source)
 
     monkeypatch.setattr(wikitext, "render_cell", spy)
-    monkeypatch.setattr(parse_module, "render_cell", spy)
+    monkeypatch.setattr(flattened_reader, "render_cell", spy)
     wiki_files = [*sorted(CORPUS.glob("*.wiki")), *sorted((FIXTURES / "markup").glob("*.wiki"))]
     for path in [*wiki_files, FIXTURES / "serbia_nato_relations.wiki"]:
         text = path.read_text(encoding="utf-8")

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from flows.article import Cell
-from flows.extract import Column
-from flows.normalize import RowRejected, align_row, normalize_article
-from flows.parse import parse_article_file, parse_article_text
+from flows.read.files import parse_article_file, parse_article_text
+from flows.shape.align import align_row
+from flows.shape.errors import RowRejected
+from flows.shape.records import normalize_article
+from flows.shape.tables import Column
 from flows.vocabulary import AnswerClass, Role
 from tests.conftest import ARTICLES, SAMPLE, normalize_file
 

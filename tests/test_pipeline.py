@@ -13,11 +13,12 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from flows.check.validate import validate_batch
 from flows.cli import app
-from flows.load import load_batch
-from flows.parse import find_article_files
-from flows.transform import transform_files
-from flows.validate import new_run, validate_batch
+from flows.load.warehouse import load_batch
+from flows.read.files import find_article_files
+from flows.records import new_run
+from flows.run.workers import transform_files
 from tests.conftest import ARTICLES, RUN, SAMPLE
 
 
@@ -61,7 +62,7 @@ def test_bad_files_are_reported_and_the_rest_still_loads(raw_dir, tmp_path):
 
 def test_a_crash_on_one_article_is_kept_aside_with_the_reason(raw_dir, monkeypatch):
     # A real bug would crash somewhere inside normalize; make one happen for one article only.
-    import flows.transform as pipeline
+    import flows.run.workers as pipeline
 
     original = pipeline.normalize_article
 
@@ -140,7 +141,7 @@ def test_validate_exits_2_when_it_cannot_run(tmp_path):
 def test_the_prefect_flow_runs_and_loads(raw_dir, tmp_path):
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.pipeline import wikipoll_flow
+    from flows.run.flow import wikipoll_flow
 
     warehouse = tmp_path / "w.duckdb"
     write_bad_articles(raw_dir)

@@ -36,20 +36,22 @@ from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
 
 from flows.article import Cell
-from flows.dates import DateParseError, DateSpan, _Refusal, looks_like_date, parse_date_span
-from flows.dates import _parse as _parse_uncached
-from flows.markup import MarkupError, render_cell
-from flows.normalize import normalize_article
-from flows.parse import ArticleError, parse_article_text
-from flows.validate import RunInfo, validate_batch
-from flows.values import (
+from flows.check.validate import validate_batch
+from flows.read.errors import ArticleError
+from flows.read.files import parse_article_text
+from flows.read.markup import MarkupError, render_cell
+from flows.read.wikitext import MAX_COLSPAN, parse_wikitext_article
+from flows.records import RunInfo
+from flows.shape.dates import DateParseError, DateSpan, _Refusal, looks_like_date, parse_date_span
+from flows.shape.dates import _parse as _parse_uncached
+from flows.shape.records import normalize_article
+from flows.shape.values import (
     ValueParseError,
     parse_count,
     parse_lead,
     parse_margin_of_error,
     parse_share,
 )
-from flows.wikitext import MAX_COLSPAN, parse_wikitext_article
 
 EXAMPLES = max(1, int(os.environ.get("WIKIPOLL_FUZZ_EXAMPLES", "150")))
 PIPELINE_EXAMPLES = max(1, EXAMPLES // 4)  # parse + normalize + pandera: about 0.3 s an example
@@ -715,7 +717,7 @@ def flattened_articles(draw, tables=flattened_tables) -> str:
     return "\n".join(lines)
 
 
-CHECK_NAMES = {  # README "Checks", plus the two event checks of flows/normalize.py
+CHECK_NAMES = {  # README "Checks", plus the two event checks of flows/shape/records.py
     "unparseable_value", "too_many_cells", "misaligned_row", "ambiguous_alignment",
     "share_in_range", "shares_sum_within_rounding", "start_not_after_end", "not_after_run_date",
     "pollster_present", "duplicate_poll", "missing_cell", "description_present",

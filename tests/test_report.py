@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.load import WarehouseError, load_batch
-from flows.parse import ArticleError
+from flows.check.validate import validate_batch
+from flows.load.warehouse import WarehouseError, load_batch
+from flows.read.errors import ArticleError
 from flows.report import write_report
-from flows.validate import validate_batch
 from tests.conftest import ARTICLES, RUN, SAMPLE, normalize_file
 
 FINLAND = ARTICLES / "finland_nato_relations.txt"

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.validate import AccountingError, account_rows
+from flows.check.validate import AccountingError, account_rows
 from tests.conftest import FIXTURES, RUN, SAMPLE, validate_files
 
 pytestmark = pytest.mark.prefect
@@ -27,7 +27,7 @@ def prefect():
 
 
 def run_flow(raw: Path, warehouse: Path, **options):
-    from flows.pipeline import wikipoll_flow
+    from flows.run.flow import wikipoll_flow
 
     return wikipoll_flow(raw_dir=str(raw), warehouse=str(warehouse), **options)
 
@@ -147,7 +147,7 @@ def test_a_dump_in_raw_loads_its_pages_with_their_revisions(prefect, tmp_path):
 
 def test_dask_gives_the_same_warehouse_as_a_plain_run(prefect, raw_dir, tmp_path):
     from flows.cli import dask_task_runner
-    from flows.pipeline import wikipoll_flow
+    from flows.run.flow import wikipoll_flow
 
     shutil.copy(FIXTURES / "articles" / "finland_nato_relations.txt", raw_dir / "finland.txt")
     plain, distributed = tmp_path / "plain.duckdb", tmp_path / "dask.duckdb"

@@ -30,22 +30,19 @@ import httpx
 import mwxml
 import pytest
 
-from flows.parse import ArticleError, find_article_files, parse_article_file, parse_article_text
-from flows.sources import (
+from flows.read.dumps import DumpError, DumpStats, _PrologGuard, iter_dump
+from flows.read.errors import ArticleError
+from flows.read.fetch import (
     MAX_STEM_BYTES,
-    DumpError,
-    DumpStats,
     FetchResult,
-    SourceArticle,
-    _PrologGuard,
     fetch_articles,
-    iter_dump,
-    make_source_article,
     read_sidecar,
     safe_file_stem,
     save_fetched,
     sidecar_path,
 )
+from flows.read.files import find_article_files, parse_article_file, parse_article_text
+from flows.read.sources import SourceArticle, make_source_article
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WIKITEXT = (FIXTURES / "serbia_nato_relations.wiki").read_text(encoding="utf-8")

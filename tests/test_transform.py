@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.parse import find_article_files
-from flows.transform import transform_files, transform_isolated
-from flows.validate import validate_batch
+from flows.check.validate import validate_batch
+from flows.read.files import find_article_files
+from flows.run.workers import transform_files, transform_isolated
 from tests.conftest import ARTICLES, RUN, SAMPLE
 
 BROKEN = "{|\n| x\n|-\n| " + "{{a|b " * 170_000 + "\n|}\n"  # hours for mwparserfromhell

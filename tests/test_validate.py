@@ -7,7 +7,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from flows.validate import RunInfo, combine_batches, validate_batch
+from flows.check.validate import combine_batches, validate_batch
+from flows.records import RunInfo
 from tests.conftest import ARTICLES, RUN, SAMPLE, normalize_file, validate_files
 
 
@@ -122,8 +123,8 @@ def test_the_sum_check_allows_exactly_what_rounding_allows(shares, loads):
         + " | ".join(shares)
         + " |\n"
     )
-    from flows.normalize import normalize_article
-    from flows.parse import parse_article_text
+    from flows.read.files import parse_article_text
+    from flows.shape.records import normalize_article
 
     frames = validate_batch([normalize_article(parse_article_text(text, "sums.txt"))], RUN).frames
     assert len(frames["polls"]) == int(loads)

@@ -1,11 +1,11 @@
-"""Tests for flows.values: a cell's loose shape, and its strict reading as a share, count or lead."""
+"""Tests for flows.shape.values: a cell's loose shape, and its strict reading as a share, count or lead."""
 
 from __future__ import annotations
 
 import pytest
 
-from flows.markup import render_cell
-from flows.values import (
+from flows.read.markup import render_cell
+from flows.shape.values import (
     CellKind,
     ValueParseError,
     cell_kind,

@@ -1,4 +1,4 @@
-"""flows.wikitext: real MediaWiki wikitext read into the same Article as the flattened form."""
+"""flows.read.wikitext: real MediaWiki wikitext read into the same Article as the flattened form."""
 
 from __future__ import annotations
 
@@ -9,22 +9,13 @@ from pathlib import Path
 import mwparserfromhell
 import pytest
 
-from flows import wikitext
-from flows.article import Article, Cell, SourceTable
-from flows.markup import MarkupError, render_cell
-from flows.parse import (
-    ArticleError,
-    parse_article_file,
-    parse_article_text,
-    split_pipe_row,
-    title_from_path,
-)
-from flows.wikitext import (
-    MAX_GRID_COLUMNS,
-    UNPARSED_NOTE,
-    mask_opaque,
-    parse_wikitext_article,
-)
+from flows.article import Article, Cell, SourceTable, title_from_path
+from flows.read import wikitext
+from flows.read.errors import ArticleError
+from flows.read.files import parse_article_file, parse_article_text
+from flows.read.flattened import split_pipe_row
+from flows.read.markup import MarkupError, render_cell
+from flows.read.wikitext import MAX_GRID_COLUMNS, UNPARSED_NOTE, mask_opaque, parse_wikitext_article
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = FIXTURES / "corpus"

@@ -1,4 +1,4 @@
-"""Stage 2, extract: what each column holds, what each table is, and what each of its rows is.
+"""What each column of a table holds, and what the table is: poll, timeline or other.
 
 A column's role comes from what its cells hold (dates, shares, whole numbers, margins, short
 names, prose), with the header label as evidence: a label the vocabulary knows ("Pollster",
@@ -13,14 +13,6 @@ silence. Each table keeps the evidence for its kind in `reason` (`article_tables
 Precision matters as much as recall: a table whose dates are only years, or whose rows are
 results (votes, seats) rather than polls, is not a poll table; loading a wrong poll is worse than
 loading none.
-
-Inside a poll or timeline table, a row is a poll (or event) row, or one of: an *event marker* (a
-date and one text cell, or one cell spanning the row that opens with a date: "26 March: X is
-elected leader"), a *year marker* (a row holding only a year: it gives the year to the rows of
-its block), a *heading* row (one text cell spanning the row, or header cells only), a *result*
-row (the election's result among the polls), a *summary* (totals, averages), a *blank* row, or a
-*template* row (written whole by a template we cannot expand). Nothing here reads values beyond
-recognising what a cell looks like.
 """
 
 from __future__ import annotations
@@ -31,8 +23,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from flows.article import SourceRow, SourceTable
-from flows.dates import looks_like_date, numeric_order_of, parse_date_span
-from flows.values import (
+from flows.shape.dates import numeric_order_of, parse_date_span
+from flows.shape.values import (
     CellKind,
     ValueParseError,
     cell_kind,
@@ -46,22 +38,25 @@ from flows.vocabulary import (
     answer_class_of_label,
     is_publication_date_label,
     is_result_label,
-    names_an_election,
     role_of_label,
 )
 
 TableKind = Literal["poll", "timeline", "other"]
-RowKind = Literal["poll", "event", "summary", "blank", "template", "year", "heading", "result"]
-# Rows that are not observations: skipped, with the reason.
-SKIPPED_ROW_KINDS = ("summary", "blank", "template", "year", "heading", "result")
+
 
 # A column is of a type when at least this share of its filled cells are of it.
 TYPE_MAJORITY = 0.6
+
+
 # Mean words per cell above which a text column is prose (a description), not names.
 PROSE_WORDS = 8
+
+
 # Unmarked numbers ("45", no "%") are shares only when, row by row, they add up like shares: in at
 # least this share of the rows that hold two or more of them, their sum lies in this window.
 UNMARKED_SUM_WINDOW = (70.0, 100.0)
+
+
 UNMARKED_SUM_MAJORITY = 0.8
 
 
@@ -91,13 +86,11 @@ class ClassifiedTable:
     reason: str  # the kind and the evidence for it: `article_tables.kind_reason`
     # An 'other' table that holds dates and numbers: why it was not read (`table_not_read`).
     not_read: str | None = None
-    lists_every_answer: bool | None = None  # worked out once, by flows.normalize
+    lists_every_answer: bool | None = None  # worked out once, by flows.shape.records
 
     def column(self, role: Role) -> Column | None:
         return next((column for column in self.columns if column.role == role), None)
 
-
-# --- what a column's cells hold ------------------------------------------------------------------
 
 ColumnType = Literal[
     "empty", "date", "share", "number", "count", "margin", "name", "prose", "mixed"
@@ -251,9 +244,6 @@ def _shape(text: str, numeric_order: str | None) -> tuple[str, int]:
 def _looks_like_count(text: str) -> bool:
     """'1,000' is a count; '45' and '7.5' may be shares."""
     return "," in text or " " in text.strip()
-
-
-# --- the table's kind ----------------------------------------------------------------------------
 
 
 def classify_table(table: SourceTable) -> ClassifiedTable:
@@ -564,60 +554,3 @@ def _other_table(
         header = " | ".join(table.header)
         not_read = f"a table of dates and numbers ({header}) was not read: {why}"
     return ClassifiedTable(table, "other", columns, f"other: {why}", not_read)
-
-
-# --- rows ----------------------------------------------------------------------------------------
-
-_SUMMARY_LABEL = re.compile(r"^(average|mean|total|totals|median|aggregate)s?\b", re.IGNORECASE)
-_BARE_YEAR = re.compile(r"^\d{4}$")
-
-
-def split_dated_text(text: str) -> tuple[str, str] | None:
-    """'26 March: X is elected leader' -> ('26 March', 'X is elected leader'); None when the
-    text does not open with a date. The longest date that reads is taken."""
-    words = text.split(" ")
-    for count in range(min(len(words) - 1, 8), 0, -1):
-        head = " ".join(words[:count]).rstrip(":,.–—- ")
-        rest = " ".join(words[count:]).lstrip(":–—- ").strip()
-        if rest and looks_like_date(head, year_may_be_missing=True):
-            if cell_kind(rest) is not CellKind.TEXT:
-                return None
-            return head, rest
-    return None
-
-
-def classify_row(row: SourceRow, classified: ClassifiedTable | None = None) -> tuple[RowKind, str]:
-    """What a row of a poll or timeline table is, with the reason for anything but a poll row."""
-    written = [cell for cell in row.cells if cell.origin == "source"]
-    if len(written) == 1 and written[0].raw.lstrip().startswith("{{"):
-        name = written[0].raw.lstrip()[2:].split("|")[0].split("}")[0].strip()
-        return "template", f"row written whole by the template {{{{{name}}}}}, not expanded"
-    filled = [cell for cell in written if cell_kind(cell.text) is not CellKind.EMPTY]
-    if not filled:
-        return "blank", "blank row: every cell is empty"
-    if "sortbottom" in row.css_class.split() or _SUMMARY_LABEL.match(filled[0].text):
-        return "summary", f"summary row ({filled[0].text!r}), not a poll"
-    if len(filled) == 1:
-        text = filled[0].text
-        if _BARE_YEAR.match(text) and looks_like_date(text):
-            return "year", f"year marker ({text}): gives the year to the dates of its block"
-        if cell_kind(text) is CellKind.TEXT and not looks_like_date(text, True):
-            if split_dated_text(text) is not None:
-                return "event", "event row: one cell spanning the row, a date and what happened"
-            spans_row = len(written) == 1 or written.index(filled[0]) == 0
-            if spans_row or all(cell.is_header for cell in written):
-                return "heading", f"heading row ({text!r}) inside the table, not a poll"
-    if written and all(cell.is_header for cell in filled) and len(filled) > 1:
-        return "heading", "a row of header cells inside the table, not a poll"
-    if len(filled) == 2:
-        kinds = [cell_kind(cell.text) for cell in filled]
-        dates = [looks_like_date(cell.text, year_may_be_missing=True) for cell in filled]
-        if dates.count(True) == 1 and kinds[dates.index(False)] is CellKind.TEXT:
-            return "event", "event marker: a date and one text cell"
-    if classified is not None and classified.kind == "poll":
-        pollster = classified.column(Role.POLLSTER)
-        if pollster is not None and pollster.index < len(row.cells):
-            name = row.cells[pollster.index].text
-            if names_an_election(name):
-                return "result", f"election result ({name!r}) among the polls, not a poll"
-    return "poll", ""

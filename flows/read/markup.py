@@ -15,7 +15,7 @@ to, or else its alt text, is kept in `RenderedCell.image_labels`: a party shown 
 its logo is named there. An inner tag's `data-sort-value` (`<span data-sort-value="2019-05-24">`)
 is the cell's sort key, unless an earlier tag or a `{{sort}}` gives one.
 
-This is the one place that decides what markup shows. Two readers feed it: `flows.fast_markup`
+This is the one place that decides what markup shows. Two readers feed it: `flows.read.fast_markup`
 reads the common cell markup quickly and declines when unsure, and mwparserfromhell reads the rest
 (`render_cell_with_parser`, also the reference the fast reader is tested against). Both trees go
 through the same rules (`_link_text`, `_tag_text`, `_template_text`), so they differ only in how
@@ -49,8 +49,8 @@ from mwparserfromhell.nodes import (
 )
 from mwparserfromhell.wikicode import Wikicode
 
-from flows import fast_markup
-from flows.dates import MONTH_NAMES
+from flows.read import fast_markup
+from flows.shape.dates import MONTH_NAMES
 
 
 class MarkupError(ValueError):
@@ -95,7 +95,7 @@ def template_key(name: str) -> str:
 def render_cell(source: str) -> RenderedCell:
     """The visible text of one cell, with its footnotes and unknown templates kept aside.
 
-    The common markup is read by `flows.fast_markup`, because a mwparserfromhell parse per cell
+    The common markup is read by `flows.read.fast_markup`, because a mwparserfromhell parse per cell
     costs more than the cell's share of a whole-page parse; what that reader declines goes to
     `render_cell_with_parser`. Both trees are rendered by the same rules, below.
     """

@@ -1,4 +1,4 @@
-"""Imported once by the fork server that starts the transform workers (see flows/transform.py).
+"""Imported once by the fork server that starts the transform workers (see flows/run/workers.py).
 
 Each worker is forked from that server, so whatever is ready there is ready in every worker: the
 stages, pandas and pandera imported, and pandera's schemas built (pandera builds a schema lazily,
@@ -9,7 +9,7 @@ collections no longer walk the whole inherited heap, which made parsing about 15
 
 import gc
 
-from flows.transform import warm_up
+from flows.run.workers import warm_up
 
 warm_up()
 gc.freeze()

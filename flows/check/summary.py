@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flows.validate import ValidatedBatch
+from flows.check.validate import ValidatedBatch
 
 
 def article_summaries(validated: ValidatedBatch) -> pd.DataFrame:

@@ -1,36 +1,29 @@
-"""Stage 3, normalize: turn the rows of poll and timeline tables into typed records.
+"""Turn the rows of poll and timeline tables into records: polls with their results, events, and
+the rows kept aside.
 
 Each data row ends in exactly one place: a poll (with one result per answer), an event, a skipped
-row (blank, summary) or a rejected row with the check and the reason. Shifted rows (a cell left
-out, so every later cell sits one column to the left) are realigned by what the cells hold, the
-repair is recorded on the poll, and a row that two alignments fit equally well is rejected rather
-than guessed. Values are read strictly (`flows.values`, `flows.dates`).
+row (blank, summary, marker) or a rejected row with the check and the reason. Values are read
+strictly (`flows.shape.values`, `flows.shape.dates`): what identifies a poll (its date) must read
+or the row is rejected; a measured value that cannot be read is refused alone, and the poll loads.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
-import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flows.article import Article, Cell, SourceRow, SourceTable
-from flows.dates import DateParseError, DateSpan, looks_like_date, parse_date_span
-from flows.extract import (
-    SKIPPED_ROW_KINDS,
-    ClassifiedTable,
-    Column,
-    classify_row,
-    classify_table,
-    split_dated_text,
-)
-from flows.values import (
+from flows.shape.align import align_row, check_width, refuse_continuation, substantive_gap
+from flows.shape.dates import DateParseError, DateSpan, looks_like_date, parse_date_span
+from flows.shape.errors import RowRejected
+from flows.shape.rows import SKIPPED_ROW_KINDS, classify_row, split_dated_text
+from flows.shape.tables import ClassifiedTable, Column, classify_table
+from flows.shape.values import (
     CellKind,
     ValueParseError,
     cell_kind,
-    number_value,
     parse_lead,
     parse_margin_of_error,
     parse_sample,
@@ -39,12 +32,7 @@ from flows.values import (
     rounding_allowance,
 )
 from flows.vocabulary import AnswerClass, Role, is_catch_all_answer
-from schemas.checks import check, parameter
-
-# Realigning a row tries every way of leaving header columns out; beyond this many we do not try.
-MAX_ALIGNMENTS = 5_000
-# Points between a stated lead and the gap computed from the shares, as the check allows.
-LEAD_TOLERANCE = parameter("lead_mismatch", "tolerance")
+from schemas.checks import check
 
 Record = dict[str, Any]
 
@@ -69,17 +57,6 @@ class NormalizedArticle:
         """Data rows of its poll and timeline tables (a rejected row may fail several checks)."""
         rejected_rows = {(r["table_index"], r["row_index"]) for r in self.rejected}
         return len(self.polls) + len(self.events) + len(self.skipped) + len(rejected_rows)
-
-
-class RowRejected(Exception):
-    """A row kept out of the load; `also` holds further problems of the same row, so a row
-    with two bad cells reports both at once rather than one per run."""
-
-    def __init__(self, check_name: str, reason: str, column: str = "", value: str = ""):
-        check(check_name)  # a name the registry does not hold fails here, where it is made
-        super().__init__(reason)
-        self.check_name, self.reason, self.column, self.value = check_name, reason, column, value
-        self.also: list[RowRejected] = []
 
 
 def normalize_article(article: Article) -> NormalizedArticle:
@@ -189,9 +166,6 @@ def _source_cell(record: str, field_name: str, column: Column, cell: Cell) -> Re
     }
 
 
-# --- events ---------------------------------------------------------------------------------------
-
-
 def _event_record(
     result: NormalizedArticle,
     table: SourceTable,
@@ -246,7 +220,7 @@ def _normalize_timeline_table(result: NormalizedArticle, classified: ClassifiedT
         try:
             if kind == "event" and _spanning_event(result, classified, row, block_years[position]):
                 continue
-            _check_width(row, table)
+            check_width(row, table)
             cells = _cells_by_column(row, classified.columns)
             date, description = cells[date_column.index], cells[event_column.index]
             if date is None or description is None:
@@ -337,9 +311,6 @@ def _block_years(table: SourceTable, kinds: list[tuple[str, str]]) -> list[int |
     return years
 
 
-# --- polls ----------------------------------------------------------------------------------------
-
-
 def _normalize_poll_table(result: NormalizedArticle, classified: ClassifiedTable) -> None:
     table = classified.table
     kinds = [classify_row(row, classified) for row in table.rows]
@@ -352,8 +323,8 @@ def _normalize_poll_table(result: NormalizedArticle, classified: ClassifiedTable
             elif kind == "event":
                 _event_marker(result, classified, row, block_years[position])
             else:
-                _check_width(row, table)
-                _refuse_continuation(row, classified.columns, last_poll)
+                check_width(row, table)
+                refuse_continuation(row, classified.columns, last_poll)
                 last_poll = row
                 aligned, repair = align_row(row.cells, classified.columns)
                 _poll_record(result, classified, row, aligned, repair, block_years[position])
@@ -361,210 +332,10 @@ def _normalize_poll_table(result: NormalizedArticle, classified: ClassifiedTable
             _reject(result, table, row, error)
 
 
-def _refuse_continuation(row: SourceRow, columns: list[Column], above: SourceRow | None) -> None:
-    """A row that lacks its leading cells because they spanned it from the row above.
-
-    In the flattened form a cell spanning several rows is written once, in its first row, so
-    the rows under it start with a later column ("| 917 RV | ± 4.1% | 50% | …"). Which cells
-    they share with the row above cannot be known without guessing: the row is kept aside,
-    naming the row it continues. A row whose cells fit as written is never one.
-    """
-    if above is None or not row.cells or _fits(columns[0], row.cells[0]):
-        return
-    content = list(row.cells[: len(columns)])
-    while content and cell_kind(content[-1].text) is CellKind.EMPTY:
-        content.pop()
-    date_column = next((c.index for c in columns if c.role == Role.DATE), 0)
-    for missing in range(1, len(columns) - len(content) + 1):
-        placed: list[Cell | None] = [None] * missing + content
-        placed += [None] * (len(columns) - len(placed))
-        if all(_fits(c, cell) for c, cell in zip(columns[missing:], placed[missing:], strict=True)):
-            if date_column >= missing:
-                return  # the row has its own date: not a continuation
-            leading = ", ".join(repr(c.label) for c in columns[:missing])
-            first = " | ".join(cell.text for cell in above.cells[:missing])
-            raise RowRejected(
-                "continuation_row",
-                f"continues row {above.row_index} ({first}): its first cells ({leading}) "
-                "spanned this row in the source and are written only once in the flattened "
-                "text, so reading this row would mean guessing them",
-                columns[0].label,
-                row.cells[0].text,
-            )
-
-
-def _check_width(row: SourceRow, table: SourceTable) -> None:
-    extra = row.cells[len(table.header) :]
-    if any(cell_kind(cell.text) is not CellKind.EMPTY for cell in extra):
-        raise RowRejected(
-            "too_many_cells",
-            f"the row has {len(row.cells)} cells but the header has {len(table.header)} columns",
-            value=" | ".join(cell.text for cell in extra),
-        )
-
-
 def _cells_by_column(row: SourceRow, columns: list[Column]) -> list[Cell | None]:
     return [
         row.cells[column.index] if column.index < len(row.cells) else None for column in columns
     ]
-
-
-def _fits(column: Column, cell: Cell | None) -> bool:
-    """Whether a cell's shape can be a value of the column (not whether the value is valid)."""
-    text = cell.text if cell is not None else ""
-    kind = cell_kind(text)
-    role = column.role
-    if role is Role.DATE:
-        return looks_like_date(text, year_may_be_missing=True, numeric_order=column.numeric_order)
-    if role is Role.POLLSTER:
-        return kind is CellKind.TEXT and not looks_like_date(text)
-    if role is Role.CLIENT:
-        return kind is CellKind.EMPTY or (kind is CellKind.TEXT and not looks_like_date(text))
-    if role is Role.SAMPLE_SIZE:
-        return kind in (CellKind.EMPTY, CellKind.SAMPLE) or (
-            kind is CellKind.NUMBER and "." not in text
-        )
-    if role is Role.OPTION:
-        return kind in (CellKind.EMPTY, CellKind.TEXT)
-    if role is Role.ANSWER or role is Role.LEAD or role is Role.MARGIN_OF_ERROR:
-        if kind in (CellKind.EMPTY, CellKind.PERCENT):
-            return True
-        if kind is not CellKind.NUMBER:
-            return _FITS_KIND.get(kind) is role
-        value = number_value(text)
-        return value is not None and 0 <= value <= 100
-    return True
-
-
-# Cell kinds that only one of the numeric roles takes.
-_FITS_KIND = {
-    CellKind.TIE: Role.LEAD, CellKind.BOUND: Role.ANSWER, CellKind.MARGIN: Role.MARGIN_OF_ERROR,
-}  # fmt: skip
-
-
-def _plausibility(columns: list[Column], cells: list[Cell | None]) -> int:
-    """How many of the sum and lead checks an alignment passes: breaks ties between alignments."""
-    shares: list[tuple[Column, float]] = []
-    lead: float | None = None
-    rounding = 0.0
-    for column, cell in zip(columns, cells, strict=True):
-        value = number_value(cell.text) if cell is not None else None
-        if value is None or cell is None:
-            continue
-        if column.role == Role.ANSWER and not column.outside_total:
-            shares.append((column, value))
-            rounding += rounding_allowance(cell.text)
-        elif column.role == Role.LEAD:
-            lead = value
-    score = int(sum(value for _, value in shares) <= 100 + rounding)
-    gap = substantive_gap(shares)
-    if lead is not None and gap is not None:
-        score += int(abs(lead - gap) <= LEAD_TOLERANCE)
-    return score
-
-
-def align_row(cells: list[Cell], columns: list[Column]) -> tuple[list[Cell | None], str | None]:
-    """Assign a row's cells to columns; returns the cells by column and the repair made, if any.
-
-    A row with a cell for every column wins as written when every cell fits its column. Otherwise
-    (a misfit, or a row shorter than the header, where the missing cell could be any) every way
-    of leaving out header columns is tried for the row's cells (trailing empty cells dropped); the
-    alignments whose cells all fit are ranked by the sum and lead checks, and only a single best
-    one is used. Reading a short row as written is one of those alignments, not a default.
-    """
-    as_written = [cells[index] if index < len(cells) else None for index in range(len(columns))]
-    misfits = [
-        (column, cell)
-        for column, cell in zip(columns, as_written, strict=True)
-        if not _fits(column, cell)
-    ]
-    if not misfits and len(cells) >= len(columns):
-        return as_written, None
-    content = list(cells[: len(columns)])
-    while content and cell_kind(content[-1].text) is CellKind.EMPTY:
-        content.pop()
-    candidates: list[tuple[int, tuple[int, ...], list[Cell | None]]] = []
-    if 0 < len(content) < len(columns) and math.comb(len(columns), len(content)) <= MAX_ALIGNMENTS:
-        for positions in itertools.combinations(range(len(columns)), len(content)):
-            placed: list[Cell | None] = [None] * len(columns)
-            for position, cell in zip(positions, content, strict=True):
-                placed[position] = cell
-            if all(_fits(column, cell) for column, cell in zip(columns, placed, strict=True)):
-                candidates.append((_plausibility(columns, placed), positions, placed))
-    if not candidates and not misfits:  # only with more alignments than MAX_ALIGNMENTS
-        raise RowRejected(
-            "misaligned_row",
-            f"the row has {len(content)} cells for {len(columns)} columns: too many alignments",
-        )
-    if not candidates:
-        column, cell = misfits[0]
-        shown = cell.text if cell is not None else ""
-        if len(misfits) == 1 and len(cells) >= len(columns) and column.role in _READ_STRICTLY:
-            # One bad value in a full row: read the row as written, so the strict reading
-            # reports this cell and any other bad one together.
-            return as_written, None
-        if len(misfits) == 1 and len(cells) >= len(columns):
-            raise RowRejected(
-                "unparseable_value", _misfit_reason(column, shown), column.label, shown
-            )
-        described = "; ".join(_misfit_reason(c, x.text if x else "") for c, x in misfits)
-        raise RowRejected(
-            "misaligned_row",
-            f"the cells fit no alignment to the header: {described}",
-            column.label,
-            shown,
-        )
-    best = max(score for score, _, _ in candidates)
-    winners = [(positions, placed) for score, positions, placed in candidates if score == best]
-    if len(winners) > 1:
-        options = " or ".join(_missing_labels(columns, positions) for positions, _ in winners[:4])
-        raise RowRejected(
-            "ambiguous_alignment",
-            f"the row has {len(content)} cells for {len(columns)} columns and fits "
-            f"equally well with {options} missing; not guessing",
-        )
-    positions, placed = winners[0]
-    if positions == tuple(range(len(content))):
-        return placed, None  # a short row read as written: its last cells are empty
-    return placed, (
-        f"realigned: {len(content)} cells for {len(columns)} columns, read with "
-        f"{_missing_labels(columns, positions)} missing"
-    )
-
-
-def _missing_labels(columns: list[Column], positions: tuple[int, ...]) -> str:
-    missing = [
-        repr(column.label or f"column {column.index + 1}")
-        for column in columns
-        if column.index not in positions
-    ]
-    return " and ".join(missing)
-
-
-# Roles whose values the strict readers refuse when they are not what the column holds.
-_READ_STRICTLY = (Role.DATE, Role.SAMPLE_SIZE, Role.ANSWER, Role.LEAD, Role.MARGIN_OF_ERROR)
-
-_EXPECTED = {
-    Role.DATE: "a date", Role.POLLSTER: "a pollster name", Role.CLIENT: "a client name",
-    Role.SAMPLE_SIZE: "a whole number", Role.ANSWER: "a percentage", Role.LEAD: "a lead",
-    Role.MARGIN_OF_ERROR: "a margin of error",
-}  # fmt: skip
-
-
-def _misfit_reason(column: Column, text: str) -> str:
-    expected = _EXPECTED.get(column.role, "a value")
-    if not text:
-        return f"column {column.label!r} is empty but needs {expected}"
-    return f"{text!r} in column {column.label!r} is not {expected}"
-
-
-def substantive_gap(shares: list[tuple[Column, float]]) -> float | None:
-    """The gap between the two highest answers that are not neutral ones (None if < 2)."""
-    substantive = sorted(
-        (value for column, value in shares if column.answer_class is not AnswerClass.NEUTRAL),
-        reverse=True,
-    )
-    return round(substantive[0] - substantive[1], 6) if len(substantive) >= 2 else None
 
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
@@ -624,6 +395,7 @@ _MEASURES = {
     Role.SAMPLE_SIZE: parse_sample, Role.LEAD: parse_lead,
     Role.MARGIN_OF_ERROR: parse_margin_of_error,
 }  # fmt: skip
+
 
 _EXPECTED_VALUE = {
     Role.SAMPLE_SIZE: "a sample size", Role.LEAD: "a lead",

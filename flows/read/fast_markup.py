@@ -1,4 +1,4 @@
-"""A quick reader of common cell markup into a small tree, for `flows.markup` to render.
+"""A quick reader of common cell markup into a small tree, for `flows.read.markup` to render.
 
 Parsing one small cell with mwparserfromhell costs more than the cell's share of a parse of the
 whole page, so rendering every table cell that way would make reading an article slower than
@@ -6,7 +6,7 @@ parsing it whole. `read_markup` reads the constructs that make up nearly all tab
 and italics, links, external links, templates, entities, comments, `<ref>`, `<br>` and simple
 inline tags, with their `data-sort-value`) into a tree of `Link`, `ExternalLink`, `Tag` and
 `Template` nodes and plain strings, the same shape mwparserfromhell would give. It only reads;
-what each node shows is decided once, in `flows.markup`, for this tree and mwparserfromhell's
+what each node shows is decided once, in `flows.read.markup`, for this tree and mwparserfromhell's
 alike.
 
 What it declines (returns None, and the cell goes to mwparserfromhell): anything it is not sure

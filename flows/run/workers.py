@@ -26,17 +26,19 @@ from pathlib import Path
 from typing import Protocol
 
 from flows.article import Article
-from flows.normalize import NormalizedArticle, normalize_article
-from flows.parse import (
+from flows.check.validate import ValidatedBatch, validate_batch
+from flows.read.errors import ArticleError
+from flows.read.fetch import read_sidecar
+from flows.read.files import (
     DEFAULT_MAX_FILE_BYTES,
-    ArticleError,
     parse_article_file,
     parse_article_text,
     replace_control_characters,
     source_path_of,
 )
-from flows.sources import SourceArticle, read_sidecar
-from flows.validate import RunInfo, ValidatedBatch, validate_batch
+from flows.read.sources import SourceArticle
+from flows.records import RunInfo
+from flows.shape.records import NormalizedArticle, normalize_article
 
 DEFAULT_PARSE_BUDGET_SECONDS = 5.0
 DEFAULT_WORKER_MEMORY_BYTES = 4 * 1024**3
@@ -202,9 +204,9 @@ def _worker(connection: Connection, raw_dir: str, max_bytes: int, memory_bytes: 
 def _context() -> multiprocessing.context.BaseContext:
     # fork is unsafe in a process that runs threads (Prefect does); a fork server forks workers
     # from a clean process that has already imported this module (pandas and pandera with it)
-    # and built the schemas (flows/worker_preload.py), so they start ready, in milliseconds.
+    # and built the schemas (flows/run/preload.py), so they start ready, in milliseconds.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "flows.worker_preload"])
+    context.set_forkserver_preload(["__main__", "flows.run.preload"])
     return context
 
 

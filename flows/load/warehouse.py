@@ -31,10 +31,11 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.parquet as pq
 
-from flows.validate import RunInfo, ValidatedBatch
+from flows.check.validate import ValidatedBatch
+from flows.records import RunInfo
 from schemas.warehouse import WAREHOUSE_TABLES, LoadRun
 
-VIEWS_SQL = Path(__file__).resolve().parent.parent / "warehouse" / "views.sql"
+VIEWS_SQL = Path(__file__).resolve().parents[2] / "warehouse" / "views.sql"
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
 # DuckDB's buffers while loading (it spills to <warehouse>.tmp beyond); WIKIPOLL_LOAD_MEMORY_LIMIT
 # (a DuckDB size such as '1GB') overrides it for a warehouse whose deletes want more.

@@ -1,171 +1,30 @@
-"""Stage 1, parse: read an article file and find its title, sections, infobox and tables.
+"""The flattened wiki-style form: `= Title =`, headings `==X==`, and tables as runs of `| a | b |`
+lines whose first line (or first two, see `flattened_header`) is the header.
 
-Two input forms land in the same `Article`: the flattened wiki-style text (headings `==X==`,
-tables as runs of `| a | b |` lines whose first line is the header) parsed here, and real
-MediaWiki wikitext (`{| … |}` tables) parsed by `flows.wikitext`. Headings and cell markup go
-through mwparserfromhell; the line structure is read directly, because handing a whole article to
-mwparserfromhell is slow (about 0.7 MB/s) and super-linear on broken markup.
-
-Refuses, with an `ArticleError` naming the file: an empty file, a file that is not UTF-8, a binary
-file (NUL bytes).
+Headings and cell markup go through `flows.read.markup`; the line structure is read directly,
+because handing a whole article to mwparserfromhell is slow (about 0.7 MB/s) and super-linear on
+broken markup. A cell whose markup cannot be read without losing text is refused with an
+`ArticleError` naming the line.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
-from pathlib import Path
 
-from flows.article import Article, ArticleFormat, Cell, Section, SourceRow, SourceTable
-from flows.dates import looks_like_date
-from flows.markup import MarkupError, parse_markup, render_cell
-from flows.values import CellKind, cell_kind
-from schemas.checks import check
-
-ARTICLE_SUFFIXES = (".txt", ".wiki", ".wikitext")
-WIKITEXT_SUFFIXES = (".wiki", ".wikitext")
-
-
-class ArticleError(Exception):
-    """An article that cannot be read at all; the message names the file and says why."""
-
-    def __init__(
-        self,
-        source_path: str,
-        reason: str,
-        line: int | None = None,
-        check_name: str = "unreadable_file",
-    ):
-        check(check_name)  # a name the registry does not hold fails here, where it is made
-        self.source_path, self.reason, self.line = source_path, reason, line
-        self.check_name = check_name
-        where = f"{source_path}:{line}" if line else source_path
-        super().__init__(f"{where}: {reason}")
-
-    def __reduce__(self):  # keeps every field when the error crosses a process boundary
-        return (ArticleError, (self.source_path, self.reason, self.line, self.check_name))
-
-
-# A bigger file is refused before it is read: real articles are well under 2 MB.
-DEFAULT_MAX_FILE_BYTES = 20 * 1024**2
-# A NUL this early means a binary file (git's test); later ones are replaced like other controls.
-BINARY_SNIFF_BYTES = 8000
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def source_path_of(path: Path, raw_dir: Path) -> str:
-    """The article's key: its path under raw/, as text that any database can store (a file name
-    that is not UTF-8 keeps its odd bytes as \\x escapes)."""
-    relative = path.relative_to(raw_dir).as_posix()
-    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def find_article_files(raw_dir: Path) -> list[Path]:
-    """Article files under `raw_dir`, nested folders included, in a stable order."""
-    return sorted(
-        path
-        for path in raw_dir.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in ARTICLE_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
-    )
-
-
-def read_article_text(
-    path: Path,
-    source_path: str,
-    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
-    raw_dir: Path | None = None,
-) -> tuple[str, str]:
-    """The file's text and the SHA-256 of its bytes; refuses what is not a readable article:
-    a link out of the raw folder, a file over `max_bytes`, an empty, binary or non-UTF-8 file."""
-    if raw_dir is not None and path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(raw_dir.resolve()):
-            raise ArticleError(source_path, f"a symbolic link to {target}, outside the raw folder")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise ArticleError(
-            source_path,
-            f"the file is {size / 1024**2:.1f} MB, over the {max_bytes / 1024**2:g} MB limit "
-            "(--max-file-mb); no article is this big",
-            check_name="file_too_large",
-        )
-    data = path.read_bytes()
-    if not data.strip():
-        raise ArticleError(source_path, "the file is empty")
-    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise ArticleError(source_path, "the file holds NUL bytes: binary, not an article", line)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ArticleError(
-            source_path,
-            f"not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start})",
-            line,
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n"), hashlib.sha256(data).hexdigest()
-
-
-def detect_format(path: Path, text: str) -> ArticleFormat:
-    """Wikitext by suffix, or by content: a line opening a `{|` table."""
-    if path.suffix.lower() in WIKITEXT_SUFFIXES or re.search(r"^\s*\{\|", text, re.MULTILINE):
-        return "wikitext"
-    return "flattened"
-
-
-def parse_article_file(
-    path: Path, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
-) -> Article:
-    """Read and parse one file of the raw folder."""
-    source_path = source_path_of(path, raw_dir)
-    text, sha256 = read_article_text(path, source_path, max_bytes, raw_dir)
-    text, replaced = replace_control_characters(text)
-    article = parse_article_text(text, source_path, sha256, detect_format(path, text))
-    article.control_characters_replaced = replaced
-    status = path.stat()
-    article.file_size, article.file_mtime_ns = status.st_size, status.st_mtime_ns
-    return article
-
-
-def replace_control_characters(text: str) -> tuple[str, int]:
-    """NUL and other control characters become U+FFFD, counted: mwparserfromhell's tokenizer
-    cuts the text at a NUL, and a value holding one is then rejected with a visible reason."""
-    replaced = 0
-
-    def count(_: re.Match[str]) -> str:
-        nonlocal replaced
-        replaced += 1
-        return "\ufffd"
-
-    return _CONTROL_CHARACTERS.sub(count, text), replaced
-
-
-def parse_article_text(
-    text: str, source_path: str, sha256: str = "", article_format: ArticleFormat = "flattened"
-) -> Article:
-    """Parse an article's text in the given form."""
-    sha256 = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if article_format == "wikitext":
-        from flows.wikitext import parse_wikitext_article
-
-        return parse_wikitext_article(text, source_path, sha256)
-    return parse_flattened_article(text, source_path, sha256)
-
-
-# --- the flattened form --------------------------------------------------------------------------
+from flows.article import Article, Cell, Section, SourceRow, SourceTable, title_from_path
+from flows.read.errors import ArticleError
+from flows.read.markup import MarkupError, parse_markup, render_cell
+from flows.shape.dates import looks_like_date
+from flows.shape.values import CellKind, cell_kind
 
 _HEADING_LINE = re.compile(r"^(={1,6})[^=].*?\1\s*$")
+
+
 _INFOBOX_LINE = re.compile(r"^infobox\b", re.IGNORECASE)
+
+
 _INFOBOX_FIELD = re.compile(r"^\s*-\s*([^:]+?)\s*:\s*(.*)$")
-
-
-def title_from_path(source_path: str) -> str:
-    """The file name as a title, for an article with none: "a__b.wiki" reads "a b"."""
-    return " ".join(Path(source_path).stem.replace("_", " ").split())
 
 
 def parse_flattened_article(text: str, source_path: str, sha256: str) -> Article:

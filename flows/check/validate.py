@@ -13,17 +13,16 @@ check's declaration.
 from __future__ import annotations
 
 import copy
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 
-from flows.normalize import NormalizedArticle, Record
-from flows.parse import ArticleError
+from flows.read.errors import ArticleError
+from flows.records import RunInfo
+from flows.shape.records import NormalizedArticle, Record
 from schemas.warehouse import (
     Article,
     ArticleTable,
@@ -36,22 +35,6 @@ from schemas.warehouse import (
     SkippedRow,
     SourceCell,
 )
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    run_id: str
-    started_at: datetime  # UTC, naive: DuckDB TIMESTAMP
-    run_date: date  # dates are checked against this day
-
-
-def new_run(run_id: str | None = None, run_date: date | None = None) -> RunInfo:
-    started_at = datetime.now(UTC).replace(tzinfo=None)
-    return RunInfo(
-        run_id=run_id or uuid.uuid4().hex,
-        started_at=started_at,
-        run_date=run_date or started_at.date(),
-    )
 
 
 @dataclass

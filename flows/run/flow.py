@@ -1,14 +1,14 @@
-"""The Prefect flow: list the articles, transform them in parallel batches, validate, load.
+"""The Prefect flow: list the sources, transform them in parallel batches, validate, load.
 
 The flow reads as the story of a run, and each task is a thin wrapper around a function that
 works without Prefect (`wikipoll validate` calls them directly). Articles are transformed in
-batches, one Prefect task per batch (a task costs milliseconds of orchestration, an article
-often less), each batch in a worker process that stops an article running over its time budget
-and validates the batch, so only compact frames come back to the flow; the batches run in
-parallel on Prefect's thread pool (each thread only supervises its worker process) or on a Dask
-cluster. A single writer then loads everything in one transaction. One article that cannot be
-read, runs over its budget or trips a bug is reported with the reason and kept aside; it never
-stops the others.
+batches (`flows.run.batches`), one Prefect task per batch (a task costs milliseconds of
+orchestration, an article often less), each batch in a worker process (`flows.run.workers`) that
+stops an article running over its time budget and validates the batch, so only compact frames come
+back to the flow; the batches run in parallel on Prefect's thread pool (each thread only
+supervises its worker process) or on a Dask cluster. A single writer then loads everything in one
+transaction. One article that cannot be read, runs over its budget or trips a bug is reported with
+the reason and kept aside; it never stops the others.
 """
 
 # No `from __future__ import annotations` here: Prefect builds the flow's parameter model from
@@ -16,7 +16,6 @@ stops the others.
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
@@ -27,64 +26,27 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows.load import LoadSummary, WarehouseLoad, begin_run, fail_run, stored_files
-from flows.parse import DEFAULT_MAX_FILE_BYTES, ArticleError, find_article_files, source_path_of
-from flows.progress import ArticleProgress
-from flows.sources import DumpStats, SourceArticle, find_dump_files, iter_dump
-from flows.summary import article_summaries, validation_markdown
-from flows.transform import (
+from flows.check.summary import article_summaries, validation_markdown
+from flows.check.validate import ValidatedBatch, combine_batches, validate_batch
+from flows.load.warehouse import LoadSummary, WarehouseLoad, begin_run, fail_run, stored_files
+from flows.read.dumps import DumpStats, find_dump_files, iter_dump
+from flows.read.errors import ArticleError
+from flows.read.files import DEFAULT_MAX_FILE_BYTES, find_article_files, source_path_of
+from flows.read.sources import SourceArticle
+from flows.records import RunInfo, new_run
+from flows.run.batches import DUMP_BATCH_BYTES, MAX_BATCH_ARTICLES, plan_batches, split_unchanged
+from flows.run.progress import ArticleProgress
+from flows.run.workers import (
     DEFAULT_PARSE_BUDGET_SECONDS,
     start_fork_server,
     transform_isolated,
     worker_count,
 )
-from flows.validate import RunInfo, ValidatedBatch, combine_batches, new_run, validate_batch
 
 DEFAULT_RAW_DIR = Path("raw")
+
+
 DEFAULT_WAREHOUSE = Path("warehouse") / "wikipoll.duckdb"
-BATCHES_PER_WORKER = 4  # enough to even out articles of very different sizes
-MIN_BATCH_BYTES = 256 * 1024
-MAX_BATCH_BYTES = 32 * 1024**2
-MAX_BATCH_ARTICLES = 500
-DUMP_BATCH_BYTES = 4 * 1024**2
-
-
-class Batch(NamedTuple):
-    paths: list[Path]  # in file order
-    bytes: int  # their size on disk, to start the largest batches first
-
-
-def plan_batches(paths: list[Path], workers: int) -> list[Batch]:
-    """Split the articles into batches of about equal bytes, a few per worker.
-
-    The batch size comes from the corpus: its total size over the number of batches wanted,
-    kept between 256 KB and 32 MB and at most 500 articles, so a few large articles or many
-    small ones both keep every worker busy without paying a task per article.
-    """
-    sizes = []
-    for path in paths:
-        try:
-            sizes.append(path.stat().st_size)
-        except OSError:  # a dangling link: the worker reports it
-            sizes.append(0)
-    target = total = sum(sizes)
-    if paths:
-        target = min(max(total / (workers * BATCHES_PER_WORKER), MIN_BATCH_BYTES), MAX_BATCH_BYTES)
-    batches: list[Batch] = []
-    current: list[Path] = []
-    current_bytes = 0
-    for path, size in zip(paths, sizes, strict=True):
-        if current and (current_bytes + size > target or len(current) >= MAX_BATCH_ARTICLES):
-            batches.append(Batch(current, current_bytes))
-            current, current_bytes = [], 0
-        current.append(path)
-        current_bytes += size
-    if current:
-        batches.append(Batch(current, current_bytes))
-    return batches
-
-
-# --- Prefect tasks: thin wrappers -----------------------------------------------------------------
 
 
 @dataclass
@@ -98,32 +60,6 @@ def list_sources(raw_dir: Path) -> Sources:
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"{raw_dir}: no such folder of articles")
     return Sources(find_article_files(raw_dir), find_dump_files(raw_dir))
-
-
-def split_unchanged(
-    paths: list[Path], raw_dir: Path, stored: dict[str, tuple], full_refresh: bool
-) -> tuple[list[Path], list[str]]:
-    """The files to transform, and the keys of those unchanged since their last load.
-
-    A file whose size and modification time are what the warehouse recorded is not read at all,
-    which is what makes a no-change re-run of thousands of articles take seconds.
-    """
-    changed: list[Path] = []
-    unchanged: list[str] = []
-    for path in paths:
-        key = source_path_of(path, raw_dir)
-        known = stored.get(key)
-        if not full_refresh and known is not None:
-            try:
-                status = path.stat()
-            except OSError:
-                changed.append(path)  # the transform reports it
-                continue
-            if (status.st_size, status.st_mtime_ns) == known[:2]:
-                unchanged.append(key)
-                continue
-        changed.append(path)
-    return changed, unchanged
 
 
 @task(name="transform and validate batch", cache_policy=NO_CACHE)

@@ -24,8 +24,8 @@ Why lines are scanned instead of parsing the page: mwparserfromhell is slow on a
 and one unclosed construct can swallow the rest of the page. Table structure in MediaWiki is
 line-based anyway (`{|`, `|-`, `|`, `!`, `|}` start a line), so a cheap scan finds tables and
 headings once the opaque regions are masked out, and each cell's markup is rendered on its own
-by `flows.markup.render_cell` (which reads the common cell markup without mwparserfromhell), once
-per distinct cell source.
+by `flows.read.markup.render_cell` (which reads the common cell markup without
+mwparserfromhell), once per distinct cell source.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from flows.article import Article, Cell, Section, SourceRow, SourceTable
-from flows.markup import (
+from flows.article import Article, Cell, Section, SourceRow, SourceTable, title_from_path
+from flows.read.errors import ArticleError
+from flows.read.markup import (
     FOOTNOTE_TEMPLATES,
     TEMPLATES,
     RenderedCell,
@@ -45,7 +46,6 @@ from flows.markup import (
     render_cell,
     template_key,
 )
-from flows.parse import ArticleError, title_from_path
 
 MAX_COLSPAN = 1000  # the HTML limit; a larger or broken value must not explode a row
 MAX_ROWSPAN = 1000  # far beyond any real table; bounds the copies a broken value can make
