@@ -17,7 +17,8 @@ from typing import Annotated
 
 import typer
 
-from flows.read.files import find_article_files
+from flows.read.folder import NoSuchFolder, RawFolder, find_sources
+from flows.settings import DEFAULTS
 
 app = typer.Typer(
     add_completion=False,
@@ -67,22 +68,26 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _article_files(raw: Path) -> list[Path]:
-    if not raw.is_dir():
-        raise fail(f"{raw}: no such folder of articles")
-    files = find_article_files(raw)
-    if not files:
-        raise fail(f"{raw}: no article files (.txt, .wiki, .wikitext) found")
-    return files
+def _raw_folder(raw: Path) -> RawFolder:
+    """The raw folder's articles and dumps; a missing or empty folder is a usage error."""
+    try:
+        folder = find_sources(raw)
+    except NoSuchFolder as error:
+        raise fail(str(error)) from None
+    if folder.is_empty():
+        raise fail(
+            f"{raw}: no article files (.txt, .wiki, .wikitext) or dumps (.xml, .xml.bz2) found"
+        )
+    return folder
 
 
 @app.command()
 def run(
-    raw: RawOption = Path("raw"),
-    warehouse: WarehouseOption = Path("warehouse/wikipoll.duckdb"),
+    raw: RawOption = DEFAULTS.raw_dir,
+    warehouse: WarehouseOption = DEFAULTS.warehouse,
     run_date: RunDateOption = None,
-    parse_budget: BudgetOption = 5.0,
-    max_file_mb: MaxFileOption = 20.0,
+    parse_budget: BudgetOption = DEFAULTS.parse_budget_seconds,
+    max_file_mb: MaxFileOption = DEFAULTS.max_file_mb,
     workers: WorkersOption = None,
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Reload every article, changed or not.")
@@ -101,7 +106,7 @@ def run(
     ] = None,
 ) -> None:
     """Run the Prefect flow: parse, extract, normalize, validate and load every article."""
-    _article_files(raw)
+    _raw_folder(raw)
     if not dask:  # the workers' fork server gets ready while Prefect starts (seconds)
         from flows.run.workers import start_fork_server
 
@@ -136,8 +141,8 @@ def run(
 @app.command()
 def serve(
     cron: Annotated[str, typer.Option(help='When to run, as a cron expression: "0 6 * * *".')],
-    raw: RawOption = Path("raw"),
-    warehouse: WarehouseOption = Path("warehouse/wikipoll.duckdb"),
+    raw: RawOption = DEFAULTS.raw_dir,
+    warehouse: WarehouseOption = DEFAULTS.warehouse,
     timezone: Annotated[str, typer.Option(help="The time zone the cron expression is in.")] = "UTC",
     name: Annotated[str, typer.Option(help="The deployment's name.")] = "wikipoll-scheduled",
 ) -> None:
@@ -147,7 +152,7 @@ def serve(
     at it: Prefect's ephemeral mode has no scheduler. The schedule stays active when this
     process stops; runs wait for a `wikipoll serve` to pick them up.
     """
-    _article_files(raw)
+    _raw_folder(raw)
     api_url = os.environ.get("PREFECT_API_URL", "")
     if not api_url:
         raise fail(
@@ -230,7 +235,7 @@ class OutputFormat(StrEnum):
 
 @app.command()
 def validate(
-    raw: RawOption = Path("raw"),
+    raw: RawOption = DEFAULTS.raw_dir,
     output_format: Annotated[
         OutputFormat,
         typer.Option(
@@ -241,22 +246,33 @@ def validate(
     ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
     run_date: RunDateOption = None,
-    parse_budget: BudgetOption = 5.0,
-    max_file_mb: MaxFileOption = 20.0,
+    parse_budget: BudgetOption = DEFAULTS.parse_budget_seconds,
+    max_file_mb: MaxFileOption = DEFAULTS.max_file_mb,
 ) -> None:
     """Check every article without loading: exit 0 clean, 1 on any error (or warning with
     --strict), 2 when it could not run."""
+    from flows.check.validate import combine_batches, validate_batch
+    from flows.read.folder import iter_sources, source_size
     from flows.records import new_run
+    from flows.run.batches import DUMP_BATCH_BYTES, stream_batches
     from flows.run.workers import transform_isolated
 
-    files = _article_files(raw)
+    folder = _raw_folder(raw)
     run = new_run(run_id="validate", run_date=run_date.date() if run_date else None)
-    validated = transform_isolated(files, raw, run, parse_budget, None, int(max_file_mb * 1024**2))
+    items = ((item, source_size(item)) for item in iter_sources(folder))
+    batches = [
+        transform_isolated(batch.items, raw, run, parse_budget, None, int(max_file_mb * 1024**2))
+        for batch in stream_batches(items, DUMP_BATCH_BYTES)
+    ]
+    validated = combine_batches(batches) if batches else validate_batch([], run)
     findings = _findings(validated.frames, raw)
     if output_format is OutputFormat.json:
         typer.echo(json.dumps(findings, indent=2, ensure_ascii=False))
     elif output_format is OutputFormat.junit:
-        articles = [(raw / path.relative_to(raw)).as_posix() for path in files]
+        articles = [
+            source_location(raw, path) for path in validated.frames["articles"]["source_path"]
+        ]
+        articles += [source_location(raw, error.source_path) for error in validated.refused_files]
         typer.echo(junit_report(findings, articles, strict=strict))
     elif output_format is OutputFormat.github:
         for finding in findings:
@@ -266,9 +282,11 @@ def validate(
             typer.echo(_finding_line(finding))
     errors = sum(finding["severity"] == "error" for finding in findings)
     warnings = len(findings) - errors
+    pages = len(validated.frames["articles"]) + len(validated.refused_files) - len(folder.files)
     typer.echo(
-        f"{errors} errors, {warnings} warnings in {len(files)} article files "
-        f"({len(validated.frames['polls'])} polls, {len(validated.frames['events'])} events "
+        f"{errors} errors, {warnings} warnings in {len(folder.files)} article files "
+        + (f"and {pages} dump pages " if folder.dumps else "")
+        + f"({len(validated.frames['polls'])} polls, {len(validated.frames['events'])} events "
         "would load)",
         err=output_format is not OutputFormat.text,
     )
@@ -279,7 +297,7 @@ def validate(
 @app.command()
 def fetch(
     titles: Annotated[list[str], typer.Argument(help="Article titles, as on the wiki.")],
-    raw: RawOption = Path("raw"),
+    raw: RawOption = DEFAULTS.raw_dir,
     api_url: Annotated[
         str, typer.Option("--api-url", help="The wiki's api.php.")
     ] = "https://en.wikipedia.org/w/api.php",
@@ -323,10 +341,8 @@ def fetch(
 
 @app.command()
 def report(
-    warehouse: WarehouseOption = Path("warehouse/wikipoll.duckdb"),
-    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
-        "report.html"
-    ),
+    warehouse: WarehouseOption = DEFAULTS.warehouse,
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = DEFAULTS.report,
 ) -> None:
     """Write one self-contained HTML report: charts, polls, events, rejected rows."""
     from flows.load.warehouse import WarehouseError
@@ -369,13 +385,13 @@ class QueryFormat(StrEnum):
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="The SQL to run; the warehouse is opened read-only.")],
-    warehouse: WarehouseOption = Path("warehouse/wikipoll.duckdb"),
+    warehouse: WarehouseOption = DEFAULTS.warehouse,
     output_format: Annotated[
         QueryFormat, typer.Option("--format", help="table for people, csv or json for tools.")
     ] = QueryFormat.table,
     wait: Annotated[
         float, typer.Option(help="Seconds to wait while a load holds the file's lock.")
-    ] = 60.0,
+    ] = DEFAULTS.lock_wait_seconds,
 ) -> None:
     """Run read-only SQL against the warehouse and print the result."""
     import duckdb
@@ -446,7 +462,7 @@ def _findings(frames, raw: Path) -> list[dict]:
         for row in frames[table].to_dict("records"):
             findings.append({
                 "severity": severity,
-                "file": (raw / row["source_path"]).as_posix(),
+                "file": source_location(raw, row["source_path"]),
                 "line": _int_or_none(row["source_line"]),
                 "table": _int_or_none(row["table_index"]),
                 "row": _int_or_none(row["row_index"]),
@@ -456,6 +472,14 @@ def _findings(frames, raw: Path) -> list[dict]:
                 "message": row[message_column],
             })  # fmt: skip
     return sorted(findings, key=lambda f: (f["file"], f["line"] or 0, f["check"]))
+
+
+def source_location(raw: Path, source_path: str) -> str:
+    """Where an article is, for a person: its file, or its dump file and page title."""
+    if source_path.startswith("dump:"):
+        dump, _, title = source_path[len("dump:") :].partition("#")
+        return f"{(raw / dump).as_posix()}#{title}"
+    return (raw / source_path).as_posix()
 
 
 def github_annotation(finding: dict) -> str:

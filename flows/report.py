@@ -34,10 +34,8 @@ from typing import Any
 
 import duckdb
 
-from flows.load.warehouse import DEFAULT_LOCK_WAIT_SECONDS, WarehouseError, connect
-
-DEFAULT_WAREHOUSE = Path("warehouse/wikipoll.duckdb")
-DEFAULT_OUT = Path("warehouse/report.html")
+from flows.load.warehouse import WarehouseError, connect
+from flows.settings import DEFAULTS
 
 Row = dict[str, Any]
 
@@ -75,7 +73,7 @@ class ArticleReport:
 
 
 def write_report(
-    warehouse: Path, out: Path, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    warehouse: Path, out: Path, wait_seconds: float = DEFAULTS.lock_wait_seconds
 ) -> Path:
     """Render the warehouse into one HTML file at `out`; return `out`.
 
@@ -832,8 +830,8 @@ footer { margin-top: 24px; color: var(--muted); font-size: 12px; }
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m flows.report`: the report without the Prefect flow or the CLI."""
     parser = argparse.ArgumentParser(prog="wikipoll report", description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--warehouse", type=Path, default=DEFAULTS.warehouse)
+    parser.add_argument("--out", type=Path, default=DEFAULTS.report)
     args = parser.parse_args(argv)
     try:
         path = write_report(args.warehouse, args.out)

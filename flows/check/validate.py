@@ -21,8 +21,15 @@ import pandas as pd
 import pandera.pandas as pa
 
 from flows.read.errors import ArticleError
-from flows.records import RunInfo
-from flows.shape.records import NormalizedArticle, Record
+from flows.records import (
+    ArticleRecord,
+    FindingRecord,
+    PollRecord,
+    PollResultRecord,
+    RejectedRowRecord,
+    RunInfo,
+)
+from flows.shape.records import NormalizedArticle
 from schemas.warehouse import (
     Article,
     ArticleTable,
@@ -117,15 +124,20 @@ def account_rows(frames: dict[str, pd.DataFrame]) -> RowAccounting:
     return accounting
 
 
-def _frame(records: list[Record], model: type[pa.DataFrameModel]) -> pd.DataFrame:
-    """Records as a frame with exactly the model's columns, in its order, coerced to its types."""
+def _frame(records: list, model: type[pa.DataFrameModel]) -> pd.DataFrame:
+    """Typed records (`flows.records`) as a frame with exactly the model's columns, in its order.
+
+    A record class has the model's columns by construction; one of another class is a bug, and
+    is refused here rather than loaded with NULLs where its columns do not match.
+    """
     columns = list(model.to_schema().columns)
-    frame = (
-        pd.DataFrame.from_records(records, columns=columns)
-        if records
-        else pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
-    )
-    return frame[columns]
+    if not records:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+    kinds = {type(record) for record in records}
+    if len(kinds) != 1 or list(next(iter(kinds)).COLUMNS) != columns:
+        names = ", ".join(sorted(kind.__name__ for kind in kinds))
+        raise TypeError(f"{model.__name__} frames are made of its own records, not {names}")
+    return pd.DataFrame.from_records([record.as_row() for record in records], columns=columns)
 
 
 @cache
@@ -193,7 +205,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _duplicate_key(poll: Record, results: list[Record]) -> str:
+def _duplicate_key(poll: PollRecord, results: list[PollResultRecord]) -> str:
     answers = ";".join(f"{r['option']}={r['share']}" for r in results)
     fields = (
         poll["pollster"],
@@ -210,20 +222,23 @@ def validate_batch(
     articles: list[NormalizedArticle], run: RunInfo, refused: list[ArticleError] | None = None
 ) -> ValidatedBatch:
     """Validate a batch of articles; split their rows into loadable, rejected and warned."""
-    polls: list[Record] = []
-    results_by_poll: dict[str, list[Record]] = {}
-    rejected: list[Record] = []
+    polls: list[PollRecord] = []
+    duplicates_of: list[str] = []
+    results_by_poll: dict[str, list[PollResultRecord]] = {}
+    rejected: list[RejectedRowRecord] = []
     for normalized in articles:
         first_with_key: dict[str, str] = {}
         for result in normalized.poll_results:
-            results_by_poll.setdefault(result["poll_id"], []).append(result)
+            results_by_poll.setdefault(result.poll_id, []).append(result)
         for poll in normalized.polls:
-            key = _duplicate_key(poll, results_by_poll.get(poll["poll_id"], []))
-            duplicate_of = first_with_key.setdefault(key, poll["poll_id"])
-            polls.append({**poll, "run_date": run.run_date, "duplicate_of": duplicate_of})
+            key = _duplicate_key(poll, results_by_poll.get(poll.poll_id, []))
+            duplicates_of.append(first_with_key.setdefault(key, poll.poll_id))
+            polls.append(poll)
         rejected += normalized.rejected
 
-    poll_frame = _frame(polls, PollCandidate)
+    # The polls with the staging columns their row checks need (see PollCandidate).
+    poll_frame = _frame(polls, Poll).assign(run_date=run.run_date, duplicate_of=duplicates_of)
+    poll_frame = poll_frame[list(PollCandidate.to_schema().columns)]
     results_frame = _frame([r for n in articles for r in n.poll_results], PollResult)
     failures = run_checks(poll_frame, PollCandidate)
     result_failures = run_checks(results_frame, PollResult)
@@ -234,34 +249,31 @@ def validate_batch(
     for index, found in result_failures.items():
         failures_by_poll.setdefault(results_frame.at[index, "poll_id"], []).extend(found)
 
-    warnings: list[Record] = []
+    warnings: list[FindingRecord] = []
     rejected_ids: set[str] = set()
     for poll in polls:
-        found = failures_by_poll.get(poll["poll_id"], [])
+        found = failures_by_poll.get(poll.poll_id, [])
         errors = [failure for failure in found if failure.severity == "error"]
         lineage = {
-            name: poll[name]
-            for name in (
-                "article_id",
-                "article_title",
-                "source_path",
-                "table_index",
-                "row_index",
-                "source_line",
-            )
-        }
+            "article_id": poll.article_id, "article_title": poll.article_title,
+            "source_path": poll.source_path, "table_index": poll.table_index,
+            "row_index": poll.row_index, "source_line": poll.source_line,
+        }  # fmt: skip
         if errors:
-            rejected_ids.add(poll["poll_id"])
+            rejected_ids.add(poll.poll_id)
             rejected += [
-                {**lineage, "raw_text": poll["raw_text"], "check_name": failure.check_name,
-                 "column_name": failure.column_name, "value": failure.value,
-                 "reason": failure.reason}
+                RejectedRowRecord(
+                    **lineage, raw_text=poll.raw_text, check_name=failure.check_name,
+                    column_name=failure.column_name, value=failure.value, reason=failure.reason,
+                )
                 for failure in errors
             ]  # fmt: skip
             continue
         warnings += [
-            {**lineage, "poll_id": poll["poll_id"], "check_name": failure.check_name,
-             "column_name": failure.column_name, "value": failure.value, "detail": failure.reason}
+            FindingRecord(
+                **lineage, poll_id=poll.poll_id, check_name=failure.check_name,
+                column_name=failure.column_name, value=failure.value, detail=failure.reason,
+            )
             for failure in found
         ]  # fmt: skip
 
@@ -271,16 +283,16 @@ def validate_batch(
         finding
         for normalized in articles
         for finding in normalized.findings
-        if finding["poll_id"] is None or finding["poll_id"] not in rejected_ids
+        if finding.poll_id is None or finding.poll_id not in rejected_ids
     ]
 
     for error in refused or []:
-        rejected.append({
-            "article_id": error.source_path, "article_title": error.source_path,
-            "source_path": error.source_path, "table_index": None, "row_index": None,
-            "source_line": error.line, "raw_text": "", "check_name": error.check_name,
-            "column_name": "", "value": "", "reason": error.reason,
-        })  # fmt: skip
+        rejected.append(RejectedRowRecord(
+            article_id=error.source_path, article_title=error.source_path,
+            source_path=error.source_path, table_index=None, row_index=None,
+            source_line=error.line, raw_text="", check_name=error.check_name,
+            column_name="", value="", reason=error.reason,
+        ))  # fmt: skip
 
     loaded_polls = poll_frame[~poll_frame["poll_id"].isin(rejected_ids)]
     frames = {
@@ -290,7 +302,7 @@ def validate_batch(
         "poll_results": results_frame[~results_frame["poll_id"].isin(rejected_ids)],
         "events": _frame([e for n in articles for e in n.events], Event),
         "source_cells": _frame(
-            [c for n in articles for c in n.source_cells if c["record_id"] not in rejected_ids],
+            [c for n in articles for c in n.source_cells if c.record_id not in rejected_ids],
             SourceCell,
         ),
         "rejected_rows": _frame(rejected, RejectedRow),
@@ -323,25 +335,25 @@ def _validate_contract(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return _MODELS[name].validate(frame, lazy=True)
 
 
-def _article_record(normalized: NormalizedArticle, run: RunInfo) -> Record:
+def _article_record(normalized: NormalizedArticle, run: RunInfo) -> ArticleRecord:
     article = normalized.article
     unknown = ", ".join(
         f"{name}×{count}" for name, count in sorted(article.unknown_templates.items())
     )
-    return {
-        "article_id": article.article_id,
-        "title": article.title,
-        "source_path": article.source_path,
-        "content_sha256": article.content_sha256,
-        "format": article.format,
-        "tables_found": len(normalized.tables),
-        "unknown_templates": unknown,
-        "loaded_at": pd.Timestamp(run.started_at),
-        "run_id": run.run_id,
-        "file_size": article.file_size,
-        "file_mtime_ns": article.file_mtime_ns,
-        "control_characters_replaced": article.control_characters_replaced,
-        "page_id": article.page_id,
-        "revision_id": article.revision_id,
-        "revision_timestamp": article.revision_timestamp,
-    }
+    return ArticleRecord(
+        article_id=article.article_id,
+        title=article.title,
+        source_path=article.source_path,
+        content_sha256=article.content_sha256,
+        format=article.format,
+        tables_found=len(normalized.tables),
+        unknown_templates=unknown,
+        loaded_at=pd.Timestamp(run.started_at),
+        run_id=run.run_id,
+        file_size=article.file_size,
+        file_mtime_ns=article.file_mtime_ns,
+        control_characters_replaced=article.control_characters_replaced,
+        page_id=article.page_id,
+        revision_id=article.revision_id,
+        revision_timestamp=article.revision_timestamp,
+    )

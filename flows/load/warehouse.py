@@ -33,13 +33,10 @@ import pyarrow.parquet as pq
 
 from flows.check.validate import ValidatedBatch
 from flows.records import RunInfo
+from flows.settings import DEFAULTS, settings
 from schemas.warehouse import WAREHOUSE_TABLES, LoadRun
 
 VIEWS_SQL = Path(__file__).resolve().parents[2] / "warehouse" / "views.sql"
-DEFAULT_LOCK_WAIT_SECONDS = 60.0
-# DuckDB's buffers while loading (it spills to <warehouse>.tmp beyond); WIKIPOLL_LOAD_MEMORY_LIMIT
-# (a DuckDB size such as '1GB') overrides it for a warehouse whose deletes want more.
-DEFAULT_LOAD_MEMORY_LIMIT = "128MB"
 
 # Tables whose rows belong to one article through an article_id column.
 _ARTICLE_TABLES = ("articles", "article_tables", "polls", "events", "rejected_rows",
@@ -139,7 +136,7 @@ def _quote(text: str) -> str:
 def connect(
     path: Path,
     read_only: bool = False,
-    wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
+    wait_seconds: float = DEFAULTS.lock_wait_seconds,
     on_wait: Callable[[str], None] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting up to `wait_seconds` while another process holds its lock.
@@ -221,7 +218,7 @@ def stored_files(warehouse: Path) -> dict[str, tuple[int | None, int | None, str
 
 
 def begin_run(warehouse: Path, run: RunInfo, raw_dir: str,
-              wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> list[str]:  # fmt: skip
+              wait_seconds: float = DEFAULTS.lock_wait_seconds) -> list[str]:  # fmt: skip
     """Record the run as 'running', and any earlier run whose process died as 'interrupted'.
 
     Returns the ids of the runs found interrupted. Committed on its own, so a run killed later
@@ -256,7 +253,7 @@ def begin_run(warehouse: Path, run: RunInfo, raw_dir: str,
 def fail_run(warehouse: Path, run: RunInfo, error: BaseException) -> None:
     """Mark the run 'failed' with the reason; the warehouse itself was left as it was."""
     try:
-        con = connect(warehouse, wait_seconds=DEFAULT_LOCK_WAIT_SECONDS)
+        con = connect(warehouse, wait_seconds=DEFAULTS.lock_wait_seconds)
     except WarehouseError:
         return  # the run's row stays 'running' and the next run marks it interrupted
     try:
@@ -287,7 +284,7 @@ class WarehouseLoad:
     """
 
     def __init__(self, warehouse: Path, run: RunInfo, raw_dir: str,
-                 wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS):  # fmt: skip
+                 wait_seconds: float = DEFAULTS.lock_wait_seconds):  # fmt: skip
         self.warehouse, self.run, self.raw_dir = warehouse, run, raw_dir
         self.wait_seconds = wait_seconds
         self.summary = LoadSummary(run.run_id)
@@ -303,7 +300,7 @@ class WarehouseLoad:
         # per table, and keep DuckDB's buffers small (it spills to <warehouse>.tmp beyond): a
         # dump's bulk insert then adds about 25 MB instead of 170 MB.
         self.con.execute("SET write_buffer_row_group_count = 1")
-        limit = os.environ.get("WIKIPOLL_LOAD_MEMORY_LIMIT") or DEFAULT_LOAD_MEMORY_LIMIT
+        limit = settings().load_memory_limit  # WIKIPOLL_LOAD_MEMORY_LIMIT, else 128MB
         try:
             self.con.execute("SET memory_limit = ?", [limit])
         except duckdb.Error as error:
@@ -404,7 +401,7 @@ def load_batch(
     batch: ValidatedBatch,
     run: RunInfo,
     raw_dir: str,
-    wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
+    wait_seconds: float = DEFAULTS.lock_wait_seconds,
 ) -> LoadSummary:
     """Replace the batch's articles in the warehouse and record the run, all or nothing."""
     with WarehouseLoad(warehouse, run, raw_dir, wait_seconds) as load:

@@ -31,9 +31,7 @@ import httpx
 
 from flows.read.errors import ArticleError
 from flows.read.sources import SourceArticle, make_source_article
-
-WIKIPEDIA_API = "https://en.wikipedia.org/w/api.php"
-
+from flows.settings import DEFAULTS, settings
 
 MAX_TITLES_PER_REQUEST = 50  # the API's limit for clients without the apihighlimits right
 
@@ -56,14 +54,14 @@ class FetchResult:
     redirects: dict[str, str] = field(default_factory=dict)  # from → to, as the API followed them
     errors: list[str] = field(default_factory=list)
     normalized: dict[str, str] = field(default_factory=dict)  # as asked → the API's title
-    api_url: str = WIKIPEDIA_API
+    api_url: str = DEFAULTS.api_url
     fetched_at: str = ""  # ISO 8601 UTC, when the fetch started
 
 
 def user_agent() -> str:
     """The User-Agent Wikimedia's policy asks for: who we are, how to reach the operator, the
     library. The operator's contact (an email or a URL) comes from WIKIPOLL_CONTACT."""
-    contact = os.environ.get("WIKIPOLL_CONTACT", "").strip()
+    contact = settings().contact
     parts = (_project_url(), "data pipeline", f"contact: {contact}" if contact else "")
     about = "; ".join(part for part in parts if part)
     return f"wikipoll/{_version()} ({about}) httpx/{httpx.__version__}"
@@ -92,7 +90,7 @@ def _project_url() -> str:
 def fetch_articles(
     titles: list[str],
     *,
-    api_url: str = WIKIPEDIA_API,
+    api_url: str = DEFAULTS.api_url,
     client: httpx.Client | None = None,
     batch_size: int = MAX_TITLES_PER_REQUEST,
     max_retries: int = 5,

@@ -16,15 +16,12 @@ from flows.article import Article, ArticleFormat
 from flows.read.errors import ArticleError
 from flows.read.flattened import parse_flattened_article
 from flows.read.wikitext import parse_wikitext_article
+from flows.settings import DEFAULTS
 
 ARTICLE_SUFFIXES = (".txt", ".wiki", ".wikitext")
 
 
 WIKITEXT_SUFFIXES = (".wiki", ".wikitext")
-
-
-# A bigger file is refused before it is read: real articles are well under 2 MB.
-DEFAULT_MAX_FILE_BYTES = 20 * 1024**2
 
 
 # A NUL this early means a binary file (git's test); later ones are replaced like other controls.
@@ -55,7 +52,7 @@ def find_article_files(raw_dir: Path) -> list[Path]:
 def read_article_text(
     path: Path,
     source_path: str,
-    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_bytes: int = DEFAULTS.max_file_bytes,
     raw_dir: Path | None = None,
 ) -> tuple[str, str]:
     """The file's text and the SHA-256 of its bytes; refuses what is not a readable article:
@@ -98,7 +95,7 @@ def detect_format(path: Path, text: str) -> ArticleFormat:
 
 
 def parse_article_file(
-    path: Path, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    path: Path, raw_dir: Path, max_bytes: int = DEFAULTS.max_file_bytes
 ) -> Article:
     """Read and parse one file of the raw folder."""
     source_path = source_path_of(path, raw_dir)

@@ -4,10 +4,12 @@ into batches of about equal bytes, a few per worker.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from flows.read.files import source_path_of
+from flows.read.folder import SourceItem, source_size
 
 BATCHES_PER_WORKER = 4  # enough to even out articles of very different sizes
 
@@ -25,7 +27,7 @@ DUMP_BATCH_BYTES = 4 * 1024**2
 
 
 class Batch(NamedTuple):
-    paths: list[Path]  # in file order
+    items: list[SourceItem]  # files or dump pages, in stream order
     bytes: int  # their size on disk, to start the largest batches first
 
 
@@ -36,27 +38,27 @@ def plan_batches(paths: list[Path], workers: int) -> list[Batch]:
     kept between 256 KB and 32 MB and at most 500 articles, so a few large articles or many
     small ones both keep every worker busy without paying a task per article.
     """
-    sizes = []
-    for path in paths:
-        try:
-            sizes.append(path.stat().st_size)
-        except OSError:  # a dangling link: the worker reports it
-            sizes.append(0)
+    sizes = [source_size(path) for path in paths]
     target = total = sum(sizes)
     if paths:
         target = min(max(total / (workers * BATCHES_PER_WORKER), MIN_BATCH_BYTES), MAX_BATCH_BYTES)
-    batches: list[Batch] = []
-    current: list[Path] = []
+    return list(stream_batches(zip(paths, sizes, strict=True), target))
+
+
+def stream_batches(items: Iterable[tuple[SourceItem, int]], target_bytes: float) -> Iterator[Batch]:
+    """Batches of (item, size) pairs, as they come: each ends before it would pass
+    `target_bytes` or `MAX_BATCH_ARTICLES` (an item bigger than the target is a batch alone).
+    Files and dump pages are batched by this one rule, whether planned up front or streamed."""
+    current: list[SourceItem] = []
     current_bytes = 0
-    for path, size in zip(paths, sizes, strict=True):
-        if current and (current_bytes + size > target or len(current) >= MAX_BATCH_ARTICLES):
-            batches.append(Batch(current, current_bytes))
+    for item, size in items:
+        if current and (current_bytes + size > target_bytes or len(current) >= MAX_BATCH_ARTICLES):
+            yield Batch(current, current_bytes)
             current, current_bytes = [], 0
-        current.append(path)
+        current.append(item)
         current_bytes += size
     if current:
-        batches.append(Batch(current, current_bytes))
-    return batches
+        yield Batch(current, current_bytes)
 
 
 def split_unchanged(

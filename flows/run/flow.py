@@ -13,6 +13,7 @@ the reason and kept aside; it never stops the others.
 
 # No `from __future__ import annotations` here: Prefect builds the flow's parameter model from
 # these annotations when a deployment loads the flow, and string annotations fail there.
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,42 +30,29 @@ from prefect.utilities.annotations import quote
 from flows.check.summary import article_summaries, validation_markdown
 from flows.check.validate import ValidatedBatch, combine_batches, validate_batch
 from flows.load.warehouse import LoadSummary, WarehouseLoad, begin_run, fail_run, stored_files
-from flows.read.dumps import DumpStats, find_dump_files, iter_dump
+from flows.read.dumps import DumpStats, iter_dump
 from flows.read.errors import ArticleError
-from flows.read.files import DEFAULT_MAX_FILE_BYTES, find_article_files, source_path_of
-from flows.read.sources import SourceArticle
+from flows.read.files import source_path_of
+from flows.read.folder import RawFolder, SourceItem, find_sources, source_size
 from flows.records import RunInfo, new_run
-from flows.run.batches import DUMP_BATCH_BYTES, MAX_BATCH_ARTICLES, plan_batches, split_unchanged
+from flows.run.batches import DUMP_BATCH_BYTES, plan_batches, split_unchanged, stream_batches
 from flows.run.progress import ArticleProgress
 from flows.run.workers import (
-    DEFAULT_PARSE_BUDGET_SECONDS,
     start_fork_server,
     transform_isolated,
     worker_count,
 )
-
-DEFAULT_RAW_DIR = Path("raw")
-
-
-DEFAULT_WAREHOUSE = Path("warehouse") / "wikipoll.duckdb"
-
-
-@dataclass
-class Sources:
-    files: list[Path]  # article files, in a stable order
-    dumps: list[Path]  # MediaWiki XML dumps (.xml, .xml.bz2), streamed page by page
+from flows.settings import DEFAULTS
 
 
 @task(name="list sources", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def list_sources(raw_dir: Path) -> Sources:
-    if not raw_dir.is_dir():
-        raise FileNotFoundError(f"{raw_dir}: no such folder of articles")
-    return Sources(find_article_files(raw_dir), find_dump_files(raw_dir))
+def list_sources(raw_dir: Path) -> RawFolder:
+    return find_sources(raw_dir)
 
 
 @task(name="transform and validate batch", cache_policy=NO_CACHE)
 def transform_batch(
-    paths: list[Path],
+    paths: list[SourceItem],
     raw_dir: Path,
     run: RunInfo,
     budget_seconds: float,
@@ -134,29 +122,22 @@ def load_dump(
     keep: set[str] | None,
 ) -> DumpStats:
     """Stream a dump into an open load: batches of pages are transformed and validated in a
-    worker process and written, so memory holds one batch, never the dump."""
+    worker process and written, so memory holds one batch, never the dump. A page whose text is
+    unchanged since its last load is counted and not read again."""
     stats = DumpStats()
-    pending: list[SourceArticle] = []
-    pending_bytes = 0
 
-    def flush() -> None:
-        nonlocal pending, pending_bytes
-        if pending:
-            load.spool(transform_isolated(pending, dump.parent, run, budget_seconds))
-        pending, pending_bytes = [], 0
+    def changed_pages() -> Iterator[tuple[SourceItem, int]]:
+        for page in iter_dump(dump, stats=stats):
+            if keep is not None:
+                keep.add(page.source_path)
+            known = stored.get(page.source_path)
+            if not full_refresh and known is not None and known[2] == page.sha256:
+                load.summary.articles_unchanged += 1
+                continue
+            yield page, source_size(page)
 
-    for page in iter_dump(dump, stats=stats):
-        if keep is not None:
-            keep.add(page.source_path)
-        known = stored.get(page.source_path)
-        if not full_refresh and known is not None and known[2] == page.sha256:
-            load.summary.articles_unchanged += 1
-            continue
-        pending.append(page)
-        pending_bytes += len(page.text)
-        if pending_bytes >= DUMP_BATCH_BYTES or len(pending) >= MAX_BATCH_ARTICLES:
-            flush()
-    flush()
+    for batch in stream_batches(changed_pages(), DUMP_BATCH_BYTES):
+        load.spool(transform_isolated(batch.items, dump.parent, run, budget_seconds))
     return stats
 
 
@@ -172,11 +153,11 @@ class RunReport:
     name="wikipoll", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=worker_count())
 )
 def wikipoll_flow(
-    raw_dir: str = str(DEFAULT_RAW_DIR),
-    warehouse: str = str(DEFAULT_WAREHOUSE),
+    raw_dir: str = str(DEFAULTS.raw_dir),
+    warehouse: str = str(DEFAULTS.warehouse),
     run_date: date | None = None,
-    parse_budget_seconds: float = DEFAULT_PARSE_BUDGET_SECONDS,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    parse_budget_seconds: float = DEFAULTS.parse_budget_seconds,
+    max_file_bytes: int = DEFAULTS.max_file_bytes,
     workers: int | None = None,
     full_refresh: bool = False,
     prune: bool = False,
@@ -206,7 +187,7 @@ def wikipoll_flow(
         order = sorted(range(len(batches)), key=lambda index: -batches[index].bytes)
         with ArticleProgress(len(changed), logger) as progress:
             futures = transform_batch.map(
-                [batches[index].paths for index in order], unmapped(raw), unmapped(run),
+                [batches[index].items for index in order], unmapped(raw), unmapped(run),
                 unmapped(parse_budget_seconds), unmapped(max_file_bytes),
                 unmapped(progress if in_process else None),
             )  # fmt: skip

@@ -30,7 +30,6 @@ from flows.check.validate import ValidatedBatch, validate_batch
 from flows.read.errors import ArticleError
 from flows.read.fetch import read_sidecar
 from flows.read.files import (
-    DEFAULT_MAX_FILE_BYTES,
     parse_article_file,
     parse_article_text,
     replace_control_characters,
@@ -38,10 +37,8 @@ from flows.read.files import (
 )
 from flows.read.sources import SourceArticle
 from flows.records import RunInfo
+from flows.settings import DEFAULTS
 from flows.shape.records import NormalizedArticle, normalize_article
-
-DEFAULT_PARSE_BUDGET_SECONDS = 5.0
-DEFAULT_WORKER_MEMORY_BYTES = 4 * 1024**3
 
 
 class Progress(Protocol):
@@ -61,7 +58,7 @@ class TransformedBatch:
 
 
 def transform_file(
-    path: Path, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    path: Path, raw_dir: Path, max_bytes: int = DEFAULTS.max_file_bytes
 ) -> NormalizedArticle | ArticleError:
     """Parse, extract and normalize one file; an unreadable file or a crash becomes an error."""
     try:
@@ -120,7 +117,7 @@ def _crash(source_path: str, error: Exception) -> ArticleError:
 
 
 def transform_item(
-    item: Path | SourceArticle, raw_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    item: Path | SourceArticle, raw_dir: Path, max_bytes: int = DEFAULTS.max_file_bytes
 ) -> NormalizedArticle | ArticleError:
     if isinstance(item, SourceArticle):
         return transform_source(item)
@@ -139,7 +136,7 @@ def transform_files(
     paths: list[Path | SourceArticle],
     raw_dir: Path,
     progress: Progress | None = None,
-    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_bytes: int = DEFAULTS.max_file_bytes,
 ) -> TransformedBatch:
     """Transform files in this process (no time budget: for tests and trusted input)."""
     batch = TransformedBatch()
@@ -286,10 +283,10 @@ def transform_isolated(
     paths: list[Path | SourceArticle],
     raw_dir: Path,
     run: RunInfo,
-    budget_seconds: float = DEFAULT_PARSE_BUDGET_SECONDS,
+    budget_seconds: float = DEFAULTS.parse_budget_seconds,
     progress: Progress | None = None,
-    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
-    memory_bytes: int = DEFAULT_WORKER_MEMORY_BYTES,
+    max_bytes: int = DEFAULTS.max_file_bytes,
+    memory_bytes: int = DEFAULTS.worker_memory_bytes,
 ) -> ValidatedBatch:
     """Transform and validate files in a worker process; an article over `budget_seconds` is
     stopped and reported, and the rest go on.

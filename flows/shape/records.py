@@ -15,6 +15,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flows.article import Article, Cell, SourceRow, SourceTable
+from flows.records import (
+    EventRecord,
+    FindingRecord,
+    PollRecord,
+    PollResultRecord,
+    RejectedRowRecord,
+    SkippedRowRecord,
+    SourceCellRecord,
+    TableRecord,
+)
 from flows.shape.align import align_row, check_width, refuse_continuation, substantive_gap
 from flows.shape.dates import DateParseError, DateSpan, looks_like_date, parse_date_span
 from flows.shape.errors import RowRejected
@@ -34,24 +44,22 @@ from flows.shape.values import (
 from flows.vocabulary import AnswerClass, Role, is_catch_all_answer
 from schemas.checks import check
 
-Record = dict[str, Any]
-
 
 @dataclass
 class NormalizedArticle:
-    """Everything one article gives, as plain records ready to become DataFrames."""
+    """Everything one article gives, as typed records (`flows.records`) ready to become frames."""
 
     article: Article
-    tables: list[Record] = field(default_factory=list)
-    polls: list[Record] = field(default_factory=list)
-    poll_results: list[Record] = field(default_factory=list)
-    events: list[Record] = field(default_factory=list)
-    source_cells: list[Record] = field(default_factory=list)
-    rejected: list[Record] = field(default_factory=list)
-    skipped: list[Record] = field(default_factory=list)
+    tables: list[TableRecord] = field(default_factory=list)
+    polls: list[PollRecord] = field(default_factory=list)
+    poll_results: list[PollResultRecord] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    source_cells: list[SourceCellRecord] = field(default_factory=list)
+    rejected: list[RejectedRowRecord] = field(default_factory=list)
+    skipped: list[SkippedRowRecord] = field(default_factory=list)
     # Warnings that are not about a poll's loaded values: a value refused in a poll that loads
     # (`value_refused`), a table of dates and numbers that was not read (`table_not_read`).
-    findings: list[Record] = field(default_factory=list)
+    findings: list[FindingRecord] = field(default_factory=list)
 
     def row_count(self) -> int:
         """Data rows of its poll and timeline tables (a rejected row may fail several checks)."""
@@ -84,25 +92,25 @@ def _finding(
     value: str,
     detail: str,
     poll_id: str | None = None,
-) -> Record:
+) -> FindingRecord:
     """A warning that is not a check of a poll's loaded values (see `findings`)."""
     check(check_name)
-    return {
-        "article_id": article.article_id,
-        "article_title": article.title,
-        "source_path": article.source_path,
-        "table_index": table.table_index,
-        "row_index": row.row_index if row is not None else None,
-        "source_line": row.line if row is not None else table.line,
-        "poll_id": poll_id,
-        "check_name": check_name,
-        "column_name": column,
-        "value": value,
-        "detail": detail,
-    }
+    return FindingRecord(
+        article_id=article.article_id,
+        article_title=article.title,
+        source_path=article.source_path,
+        table_index=table.table_index,
+        row_index=row.row_index if row is not None else None,
+        source_line=row.line if row is not None else table.line,
+        poll_id=poll_id,
+        check_name=check_name,
+        column_name=column,
+        value=value,
+        detail=detail,
+    )
 
 
-def _lineage(article: Article, table: SourceTable, row: SourceRow) -> Record:
+def _lineage(article: Article, table: SourceTable, row: SourceRow) -> dict[str, Any]:
     return {
         "article_id": article.article_id,
         "article_title": article.title,
@@ -118,52 +126,54 @@ def record_id(article: Article, table: SourceTable, row: SourceRow) -> str:
     return f"{article.article_id}#{table.table_index}.{row.row_index}"
 
 
-def _table_record(article: Article, classified: ClassifiedTable) -> Record:
+def _table_record(article: Article, classified: ClassifiedTable) -> TableRecord:
     table = classified.table
-    return {
-        "article_id": article.article_id,
-        "table_index": table.table_index,
-        "source_line": table.line,
-        "section_path": " > ".join(table.section_path),
-        "caption": table.caption,
-        "kind": classified.kind,
-        "kind_reason": classified.reason,
-        "header": " | ".join(table.header),
-        "column_roles": " | ".join(column.role.value for column in classified.columns),
-        "data_rows": len(table.rows),
-    }
+    return TableRecord(
+        article_id=article.article_id,
+        table_index=table.table_index,
+        source_line=table.line,
+        section_path=" > ".join(table.section_path),
+        caption=table.caption,
+        kind=classified.kind,
+        kind_reason=classified.reason,
+        header=" | ".join(table.header),
+        column_roles=" | ".join(column.role.value for column in classified.columns),
+        data_rows=len(table.rows),
+    )
 
 
 def _reject(result: NormalizedArticle, table: SourceTable, row: SourceRow, error: RowRejected):
     result.rejected += [
-        {
+        RejectedRowRecord(
             **_lineage(result.article, table, row),
-            "raw_text": row.raw_text,
-            "check_name": problem.check_name,
-            "column_name": problem.column,
-            "value": problem.value,
-            "reason": problem.reason,
-        }
+            raw_text=row.raw_text,
+            check_name=problem.check_name,
+            column_name=problem.column,
+            value=problem.value,
+            reason=problem.reason,
+        )
         for problem in (error, *error.also)
     ]
 
 
 def _skip(result: NormalizedArticle, table: SourceTable, row: SourceRow, reason: str):
     result.skipped.append(
-        {**_lineage(result.article, table, row), "raw_text": row.raw_text, "reason": reason}
+        SkippedRowRecord(
+            **_lineage(result.article, table, row), raw_text=row.raw_text, reason=reason
+        )
     )
 
 
-def _source_cell(record: str, field_name: str, column: Column, cell: Cell) -> Record:
-    return {
-        "record_id": record,
-        "field": field_name,
-        "column_index": column.index + 1,
-        "header_label": column.label,
-        "raw_cell": cell.raw,
-        "cell_text": cell.text,
-        "origin": cell.origin,
-    }
+def _source_cell(record: str, field_name: str, column: Column, cell: Cell) -> SourceCellRecord:
+    return SourceCellRecord(
+        record_id=record,
+        field=field_name,
+        column_index=column.index + 1,
+        header_label=column.label,
+        raw_cell=cell.raw,
+        cell_text=cell.text,
+        origin=cell.origin,
+    )
 
 
 def _event_record(
@@ -187,19 +197,19 @@ def _event_record(
         )
     event_id = record_id(result.article, table, row)
     result.events.append(
-        {
-            "event_id": event_id,
+        EventRecord(
+            event_id=event_id,
             **_lineage(result.article, table, row),
-            "event_date": span.start,
-            "event_end": span.end,
-            "date_precision": span.precision,
-            "date_text": date_text,
-            "year_inferred": span.year_inferred,
-            "description": description_text,
-            "source_kind": source_kind,
-            "notes": "; ".join(dict.fromkeys(date.notes + description.notes)),
-            "raw_text": row.raw_text,
-        }
+            event_date=span.start,
+            event_end=span.end,
+            date_precision=span.precision,
+            date_text=date_text,
+            year_inferred=span.year_inferred,
+            description=description_text,
+            source_kind=source_kind,
+            notes="; ".join(dict.fromkeys(date.notes + description.notes)),
+            raw_text=row.raw_text,
+        )
     )
     result.source_cells += [
         _source_cell(event_id, "event_date", date_column, date),
@@ -420,10 +430,10 @@ def _poll_record(
     article, table = result.article, classified.table
     poll_id = record_id(article, table, row)
     values: dict[Role, object] = {}
-    cells_used: list[Record] = []
+    cells_used: list[SourceCellRecord] = []
     shares: list[tuple[Column, float]] = []
-    results: list[Record] = []
-    refused: list[Record] = []
+    results: list[PollResultRecord] = []
+    refused: list[FindingRecord] = []
     rounding: dict[str, float] = {}  # by question: see Column.group
     # The shares can only be expected to sum to about 100 when the table lists every answer.
     answers_complete = lists_every_answer(classified)
@@ -470,11 +480,11 @@ def _poll_record(
             answer_class = "outside_total" if column.outside_total else (
                 column.answer_class.value if column.answer_class else None
             )  # fmt: skip
-            results.append({
-                "poll_id": poll_id, "option": option, "answer_class": answer_class,
-                "share": value, "share_upper_bound": bound, "raw_cell": cell.raw,
-                "column_index": column.index + 1, "origin": cell.origin,
-            })  # fmt: skip
+            results.append(PollResultRecord(
+                poll_id=poll_id, option=option, answer_class=answer_class,
+                share=value, share_upper_bound=bound, raw_cell=cell.raw,
+                column_index=column.index + 1, origin=cell.origin,
+            ))  # fmt: skip
         else:
             continue
         if cell is not None:
@@ -489,31 +499,31 @@ def _poll_record(
     if len(rounding) > 1:
         answers_complete = False  # several questions: no one list of every answer
     result.polls.append(
-        {
-            "poll_id": poll_id,
+        PollRecord(
+            poll_id=poll_id,
             **_lineage(article, table, row),
-            "section_path": " > ".join(table.section_path),
-            "date_text": _date_text(classified, aligned),
-            "fieldwork_start": span.start,
-            "fieldwork_end": span.end,
-            "date_precision": span.precision,
-            "year_inferred": span.year_inferred,
-            "pollster": values.get(Role.POLLSTER),
-            "client": values.get(Role.CLIENT),
-            "sample_size": values.get(Role.SAMPLE_SIZE),
-            "population": values.get(Role.OPTION),
-            "lead": values.get(Role.LEAD),
-            "margin_of_error": values.get(Role.MARGIN_OF_ERROR),
+            section_path=" > ".join(table.section_path),
+            date_text=_date_text(classified, aligned),
+            fieldwork_start=span.start,
+            fieldwork_end=span.end,
+            date_precision=span.precision,
+            year_inferred=span.year_inferred,
+            pollster=values.get(Role.POLLSTER),
+            client=values.get(Role.CLIENT),
+            sample_size=values.get(Role.SAMPLE_SIZE),
+            population=values.get(Role.OPTION),
+            lead=values.get(Role.LEAD),
+            margin_of_error=values.get(Role.MARGIN_OF_ERROR),
             **by_class,
-            "answer_count": len(results),
-            "answers_total": total,
-            "answers_rounding": allowance,
-            "answers_complete": answers_complete and bool(shares),
-            "substantive_gap": gap,
-            "repair": repair,
-            "notes": "; ".join(notes),
-            "raw_text": row.raw_text,
-        }
+            answer_count=len(results),
+            answers_total=total,
+            answers_rounding=allowance,
+            answers_complete=answers_complete and bool(shares),
+            substantive_gap=gap,
+            repair=repair,
+            notes="; ".join(notes),
+            raw_text=row.raw_text,
+        )
     )
     result.poll_results += results
     result.source_cells += cells_used
@@ -567,7 +577,7 @@ def _refusal(
     column: Column,
     cell: Cell,
     error: ValueParseError,
-) -> Record:
+) -> FindingRecord:
     expected = _EXPECTED_VALUE.get(column.role, "a value")
     detail = f"{error} (column {column.label!r}): the poll loads without {expected} there"
     return _finding(
