@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -16,18 +15,8 @@ from flows.read.files import find_article_files, parse_article_file, parse_artic
 from flows.run.workers import transform_files
 from flows.shape.dates import MONTH_NAMES
 from flows.shape.records import normalize_article
+from tests.builders import UK_FILES, wrapped_uk
 from tests.conftest import CORPUS, FIXTURES, RUN, SAMPLE, normalize_file
-
-UK_HEADER = (
-    '{| class="wikitable"\n'
-    "! Date(s) conducted !! Pollster !! Client !! Sample size !! Rejoin !! Stay out !! Neither !! Lead\n"
-)
-UK_FILES = sorted(CORPUS.glob("potential-re-accession-uk-eu__*.wiki"))
-
-
-def wrapped_uk(path: Path) -> str:
-    """The corpus holds only the UK table's rows: give them the article's header and closing."""
-    return UK_HEADER + path.read_text(encoding="utf-8") + "\n|}\n"
 
 
 def expected_uk_row(raw_text: str) -> dict:

@@ -29,7 +29,6 @@ import unicodedata
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 from hypothesis import HealthCheck, Phase, assume, example, given, settings
@@ -52,13 +51,13 @@ from flows.shape.values import (
     parse_margin_of_error,
     parse_share,
 )
+from tests.conftest import SAMPLE
 
 EXAMPLES = max(1, int(os.environ.get("WIKIPOLL_FUZZ_EXAMPLES", "150")))
 PIPELINE_EXAMPLES = max(1, EXAMPLES // 4)  # parse + normalize + pandera: about 0.3 s an example
 SAMPLE_EXAMPLES = max(1, EXAMPLES // 10)  # the whole sample article: about 0.25 s an example
 WIKITEXT_SECONDS = 4.0  # a fragment of a few KB must parse well within this
 
-SAMPLE = Path(__file__).resolve().parent.parent / "raw" / "serbia_nato_relations.txt"
 
 # The same fixed run as tests/conftest.py's RUN: "after the run date" never depends on today.
 RUN = RunInfo(

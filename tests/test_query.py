@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tests.builders import load_sample, query
 from tests.conftest import ARTICLES, SAMPLE
-from tests.test_load import load_sample, query
 
 runner = CliRunner()
 

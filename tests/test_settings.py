@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.settings import DEFAULTS, ENVIRONMENT, Settings, SettingsError, settings
+from tests.conftest import REPO
 
 
 def test_the_defaults_are_those_the_readme_gives():
@@ -40,7 +41,7 @@ def test_a_value_that_cannot_be_read_names_its_variable(monkeypatch):
 
 
 def test_no_module_reads_a_wikipoll_variable_but_settings():
-    root = Path(__file__).resolve().parent.parent / "flows"
+    root = REPO / "flows"
     reads = re.compile(r"""environ(?:\.get\(|\[)\s*["']WIKIPOLL_(?!TEST_)""")
     readers = [
         path.relative_to(root).as_posix()

@@ -26,10 +26,9 @@ from flows.read.markup import (
 )
 from flows.read.wikitext import parse_wikitext_article
 from flows.shape.dates import DateParseError, parse_date_span
+from tests.conftest import FIXTURES, SAMPLE
 
-FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = FIXTURES / "corpus"
-SAMPLE = Path(__file__).resolve().parent.parent / "raw" / "serbia_nato_relations.txt"
 BOTH_READERS = pytest.mark.parametrize(
     "render", [render_cell, render_cell_with_parser], ids=["render_cell", "with_parser"]
 )

@@ -16,10 +16,9 @@ from flows.read.files import parse_article_file, parse_article_text
 from flows.read.flattened import split_pipe_row
 from flows.read.markup import MarkupError, render_cell
 from flows.read.wikitext import MAX_GRID_COLUMNS, UNPARSED_NOTE, mask_opaque, parse_wikitext_article
+from tests.conftest import FIXTURES, SAMPLE
 
-FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = FIXTURES / "corpus"
-SAMPLE = Path(__file__).resolve().parent.parent / "raw" / "serbia_nato_relations.txt"
 SAMPLE_WIKI = FIXTURES / "serbia_nato_relations.wiki"
 HELP = CORPUS / "help-table.wiki"
 RUGBY = CORPUS / "history-of-rugby-union-matches-between-scotland-and-wales.wiki"

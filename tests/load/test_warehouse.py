@@ -15,20 +15,10 @@ from flows.check.validate import validate_batch
 from flows.load.warehouse import WarehouseError, connect, load_batch
 from flows.read.errors import ArticleError
 from flows.records import new_run
+from tests.builders import load_sample, query
 from tests.conftest import ARTICLES, RUN, SAMPLE, normalize_file
 
 ARTICLE_FINLAND = ARTICLES / "finland_nato_relations.txt"
-
-
-def load_sample(warehouse: Path, article: Path = SAMPLE, refused=()):
-    batch = validate_batch([normalize_file(article)], RUN, list(refused))
-    run = new_run(run_date=RUN.run_date)
-    return load_batch(warehouse, batch, run, raw_dir="raw")
-
-
-def query(warehouse: Path, sql: str, params=()):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql, params).fetchall()
 
 
 def table_counts(warehouse: Path) -> dict[str, int]:
@@ -198,7 +188,7 @@ def test_spooled_batches_load_exactly_what_written_batches_load(tmp_path):
     from flows.load.warehouse import WarehouseLoad
     from flows.read.files import parse_article_text
     from flows.shape.records import normalize_article
-    from tests.test_corpus import UK_FILES, wrapped_uk
+    from tests.builders import UK_FILES, wrapped_uk
 
     changed = tmp_path / SAMPLE.name
     changed.write_text(

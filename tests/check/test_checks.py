@@ -11,8 +11,9 @@ import pytest
 from flows.contract import data_dictionary
 from schemas.checks import CHECKS, check, markdown_table
 from schemas.warehouse import WAREHOUSE_TABLES, PollCandidate
+from tests.conftest import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 CODE = sorted([*(ROOT / "flows").rglob("*.py"), *(ROOT / "schemas").rglob("*.py")])
 
 # Calls whose string arguments (or `check_name=` keyword) name a check.
