@@ -1,7 +1,7 @@
 """The warehouse contract: one pandera model per DuckDB table, declared once.
 
-Each model is used three ways: `flows.validate` validates the frames against it before anything is
-loaded, `flows.load` creates the DuckDB tables from its columns and types, and `wikipoll contract`
+Each model is used three ways: `flows.check.validate` validates the frames against it before anything is
+loaded, `flows.load.warehouse` creates the DuckDB tables from its columns and types, and `wikipoll contract`
 (`flows.contract`) writes it out as YAML/JSON data contracts and the data dictionary.
 
 Checks carry their severity and, in `statistics["shows"]`, the columns whose values explain a failure: a check with `raise_warning=True` is a *warning* (the row loads and
@@ -69,7 +69,7 @@ def _row_check(name: str, shows: list[str]) -> dict[str, Any]:
 
     `error` is the name because pandera reports a failing check by its `error` when it has one, and
     a registered check with statistics would otherwise be reported as `name(shows=[...])`, in the
-    schema and again after a YAML round trip; `flows.validate` looks checks up by name.
+    schema and again after a YAML round trip; `flows.check.validate` looks checks up by name.
     """
     declared = check(name)
     if declared.stage != "check":
@@ -85,7 +85,7 @@ def _row_check(name: str, shows: list[str]) -> dict[str, Any]:
 
 # The row-level checks. Each takes the frame, returns a boolean Series (True where the row passes),
 # and is named after the check it implements. `shows` is not read by the check: it names the
-# columns `flows.validate` reports a failure with.
+# columns `flows.check.validate` reports a failure with.
 
 
 @_row_check_method()

@@ -25,8 +25,6 @@ def test_every_test_the_readme_names_exists(path: str, name: str) -> None:
     sorted(set(re.findall(r"`((?:flows|schemas|tests|benchmarks|warehouse)/[\w/.]+)`", README))),
 )
 def test_every_file_the_readme_names_exists(path: str) -> None:
-    if path == "warehouse/wikipoll.duckdb":  # made by `make run`, not committed
-        return
     assert (REPO / path).exists(), path
 
 
