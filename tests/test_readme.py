@@ -20,10 +20,11 @@ def test_every_test_the_readme_names_exists(path: str, name: str) -> None:
     assert re.search(rf"^def {name}\(", source, re.MULTILINE), f"{path}::{name}"
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted(set(re.findall(r"`((?:flows|schemas|tests|benchmarks|warehouse)/[\w/.]+)`", README))),
-)
+# The default warehouse file is made by `make run`, not committed.
+NAMED_FILES = set(re.findall(r"`((?:flows|schemas|tests|benchmarks|warehouse)/[\w/.]+)`", README))
+
+
+@pytest.mark.parametrize("path", sorted(NAMED_FILES - {"warehouse/wikipoll.duckdb"}))
 def test_every_file_the_readme_names_exists(path: str) -> None:
     assert (REPO / path).exists(), path
 
