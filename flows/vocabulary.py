@@ -12,6 +12,22 @@ import functools
 import re
 from enum import StrEnum
 
+# Spelled out rather than taken from calendar.month_name, which follows the process locale.
+MONTH_NAMES: tuple[str, ...] = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
 
 class Role(StrEnum):
     DATE = "date"

@@ -15,8 +15,7 @@ from collections import Counter
 from flows.article import Article, Cell, Section, SourceRow, SourceTable, title_from_path
 from flows.read.errors import ArticleError
 from flows.read.markup import MarkupError, parse_markup, render_cell
-from flows.shape.dates import looks_like_date
-from flows.shape.values import CellKind, cell_kind
+from flows.vocabulary import MONTH_NAMES
 
 _HEADING_LINE = re.compile(r"^(={1,6})[^=].*?\1\s*$")
 
@@ -220,6 +219,14 @@ def _filled_prefix(cells: list[str]) -> int | None:
     return count
 
 
+_LABEL_WORD = re.compile(r"[^\W\d_]{2,}")
+_MONTH_WORD = re.compile(
+    r"\b(" + "|".join(name[:3] for name in MONTH_NAMES) + r")[a-z]*\.?\b", re.IGNORECASE
+)
+
+
 def _is_label_text(text: str) -> bool:
-    """A header label: words, not a number, a share or a date."""
-    return cell_kind(text) is CellKind.TEXT and not looks_like_date(text, year_may_be_missing=True)
+    """A header label: words, and neither a number, a share nor a date (a month with a number)."""
+    if not _LABEL_WORD.search(text) or text.rstrip().endswith("%"):
+        return False
+    return not (_MONTH_WORD.search(text) and any(ch.isdigit() for ch in text))

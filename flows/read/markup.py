@@ -50,7 +50,7 @@ from mwparserfromhell.nodes import (
 from mwparserfromhell.wikicode import Wikicode
 
 from flows.read import fast_markup
-from flows.shape.dates import MONTH_NAMES
+from flows.vocabulary import MONTH_NAMES
 
 
 class MarkupError(ValueError):

@@ -28,6 +28,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
+from flows.vocabulary import MONTH_NAMES
+
 __all__ = [
     "MONTH_NAMES",
     "DateParseError",
@@ -56,21 +58,6 @@ MIN_YEAR, MAX_YEAR = date.min.year, date.max.year
 
 _PRECISION_RANK: dict[str, int] = {"day": 0, "month": 1, "year": 2}
 
-# Spelled out rather than taken from calendar.month_name, which follows the process locale.
-MONTH_NAMES: tuple[str, ...] = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 # Every spelling of a month we accept, without its optional dot: full names, 3-letter
 # abbreviations and "sept".
 _MONTH_WORDS: dict[str, int] = {
