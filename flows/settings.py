@@ -19,7 +19,8 @@ class Settings:
     raw_dir: Path = Path("raw")  # the folder of article files and dumps
     warehouse: Path = Path("warehouse") / "wikipoll.duckdb"  # the DuckDB file
     report: Path = Path("report.html")  # where `wikipoll report` writes
-    parse_budget_seconds: float = 5.0  # an article taking longer to read is stopped
+    parse_budget_seconds: float = 5.0  # an article taking longer to read is stopped...
+    parse_seconds_per_mb: float = 5.0  # ...plus this much per MB of the article
     max_file_mb: float = 20.0  # a bigger file is refused unread; real articles are under 2 MB
     worker_memory_bytes: int = 4 * 1024**3  # the address space one worker may use
     lock_wait_seconds: float = 60.0  # how long to wait while another process holds the file

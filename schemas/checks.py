@@ -52,12 +52,14 @@ _DECLARED = (
     ),
     Check(
         "parse_timeout", "read", "error", "file refused",
-        "parsing the article took longer than `--parse-budget` (5 s; broken markup makes "
-        "mwparserfromhell super-linear): its worker is stopped and the run goes on",
+        "reading the article took longer than its budget: `--parse-budget` (5 s) plus 5 s per MB "
+        "of the article (broken markup makes mwparserfromhell super-linear); its worker is "
+        "stopped and the run goes on",
     ),
     Check(
         "parse_memory", "read", "error", "file refused",
-        "parsing the article ran out of its worker's memory",
+        "reading the article ran out of its worker's memory (4 GB of address space), or the "
+        "system killed the worker for memory",
     ),
     Check(
         "parse_crashed", "read", "error", "file refused",

@@ -17,6 +17,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import resource
+import signal
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from flows.read.files import (
     replace_control_characters,
     source_path_of,
 )
+from flows.read.folder import source_size
 from flows.read.sources import SourceArticle
 from flows.records import RunInfo
 from flows.settings import DEFAULTS
@@ -67,6 +69,8 @@ def transform_file(
         normalized = normalize_article(article)
     except ArticleError as error:
         return error
+    except MemoryError:
+        raise  # out of the worker's memory (parse_memory), not a bug: the worker reports it
     except Exception as error:  # a bug must cost one article, not the run: report it loudly
         return _crash(source_path_of(path, raw_dir), error)
     # The parsed cells are no longer needed once normalized; dropping them keeps what crosses
@@ -100,6 +104,8 @@ def transform_source(source: SourceArticle) -> NormalizedArticle | ArticleError:
         normalized = normalize_article(article)
     except ArticleError as error:
         return error
+    except MemoryError:
+        raise  # out of the worker's memory (parse_memory), not a bug: the worker reports it
     except Exception as error:
         return _crash(source.source_path, error)
     normalized.article.tables = []
@@ -117,8 +123,13 @@ def _crash(source_path: str, error: Exception) -> ArticleError:
 
 
 def transform_item(
-    item: Path | SourceArticle, raw_dir: Path, max_bytes: int = DEFAULTS.max_file_bytes
+    item: Path | SourceArticle | ArticleError,
+    raw_dir: Path,
+    max_bytes: int = DEFAULTS.max_file_bytes,
 ) -> NormalizedArticle | ArticleError:
+    """One item of the stream read: a file, a dump page, or a page refused while it was read."""
+    if isinstance(item, ArticleError):
+        return item
     if isinstance(item, SourceArticle):
         return transform_source(item)
     return transform_file(item, raw_dir, max_bytes)
@@ -229,22 +240,29 @@ class _Worker:
         self.process.start()
         child_end.close()
 
-    def read(self, source_path: str, budget_seconds: float) -> tuple[int | ArticleError, bool]:
+    def read(self, source_path: str, budget: ArticleBudget) -> tuple[int | ArticleError, bool]:
         """The worker's reply for one article, and whether the worker had to be stopped."""
-        if not self.connection.poll(budget_seconds):
+        if not self.connection.poll(budget.seconds):
             self.stop(kill=True)
             return ArticleError(
                 source_path,
-                f"not parsed: parsing took longer than the {budget_seconds:g} s budget "
-                "(broken markup such as unclosed templates makes the parser slow); "
-                "the run went on without it",
+                f"not parsed: reading it took longer than its {budget}; broken markup (an "
+                "unclosed template) makes the wikitext parser super-linear, and a valid article "
+                "this large may need more: raise --parse-budget. The run went on without it",
                 check_name="parse_timeout",
             ), True
         try:
             return self.connection.recv(), False
-        except (EOFError, OSError):  # the worker died: out of memory, a crash in C code
+        except (EOFError, OSError):  # the worker died: killed out of memory, a crash in C code
             code = self.process.exitcode
             self.stop(kill=True)
+            if code == -signal.SIGKILL:
+                return ArticleError(
+                    source_path,
+                    "not parsed: the worker reading it was killed (SIGKILL), most likely by the "
+                    "system running out of memory",
+                    check_name="parse_memory",
+                ), True
             return ArticleError(
                 source_path,
                 f"not parsed: the worker parsing it stopped (exit code {code})",
@@ -300,8 +318,10 @@ def transform_isolated(
     if multiprocessing.current_process().daemon:
         transformed = transform_files(paths, raw_dir, progress, max_bytes)
         return validate_batch(transformed.articles, run, transformed.refused)
-    refused: list[ArticleError] = []
-    queue = deque((path, True) for path in paths)  # (article, not yet counted in the progress)
+    refused: list[ArticleError] = [path for path in paths if isinstance(path, ArticleError)]
+    # (article, not yet counted in the progress); a source refused while it was read (a dump
+    # page over the size limit) comes as its ArticleError and is kept as refused.
+    queue = deque((path, True) for path in paths if not isinstance(path, ArticleError))
     held: list[Path | SourceArticle] = []  # finished: the current worker holds their records
     worker: _Worker | None = None
     try:
@@ -310,7 +330,8 @@ def transform_isolated(
             if worker is None:
                 worker = _Worker(raw_dir, max_bytes, memory_bytes)
             worker.connection.send(path)
-            reply, stopped = worker.read(_key(path, raw_dir), budget_seconds)
+            budget = ArticleBudget(budget_seconds, source_size(path))
+            reply, stopped = worker.read(_key(path, raw_dir), budget)
             if isinstance(reply, int):
                 held.append(path)
             else:
@@ -327,6 +348,32 @@ def transform_isolated(
     finally:
         if worker is not None:
             worker.stop()
+
+
+@dataclass(frozen=True)
+class ArticleBudget:
+    """The time an article may take to read: the base budget plus more for a larger article.
+
+    A valid article of a few MB takes seconds to parse (about 0.5 MB/s), while broken markup
+    makes the parser super-linear (64 KB of unclosed `{{a|b ` takes 30 s): a budget that grows
+    slowly with the size lets large articles through and still stops the pathological ones.
+    """
+
+    base_seconds: float
+    size_bytes: int
+
+    @property
+    def seconds(self) -> float:
+        if self.base_seconds <= 0:
+            return self.base_seconds
+        return self.base_seconds + DEFAULTS.parse_seconds_per_mb * self.size_bytes / 1024**2
+
+    def __str__(self) -> str:
+        extra = self.seconds - self.base_seconds
+        return (
+            f"budget of {self.seconds:.1f} s (--parse-budget {self.base_seconds:g} s, plus "
+            f"{extra:.1f} s for its {self.size_bytes / 1024**2:.1f} MB)"
+        )
 
 
 def worker_count() -> int:

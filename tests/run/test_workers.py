@@ -87,3 +87,41 @@ def test_a_failure_while_validating_in_the_worker_fails_the_batch_with_its_cause
     with pytest.raises(ValueError) as raised:
         transform_isolated(find_article_files(raw), raw, broken_run)
     assert any("in the worker process" in note for note in raised.value.__notes__)
+
+
+# --- budgets and memory ------------------------------------------------------------------------
+
+
+def test_running_out_of_memory_is_not_reported_as_a_bug(monkeypatch, tmp_path):
+    # In a worker, a MemoryError is reported as parse_memory; it must reach the worker's loop,
+    # not be caught as a crash of wikipoll (processing_error) on the way.
+    import flows.run.workers as workers
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    article = tmp_path / "a.txt"
+    article.write_text("| Date | Pollster | Yes |\n| March 2024 | Ipsos | 40% |\n")
+    monkeypatch.setattr(workers, "parse_article_file", exhausted)
+    with pytest.raises(MemoryError):
+        workers.transform_item(article, tmp_path)
+
+
+def test_the_budget_grows_with_the_article_and_says_how():
+    from flows.run.workers import ArticleBudget
+
+    small, large = ArticleBudget(5.0, 10_000), ArticleBudget(5.0, 2 * 1024**2)
+    assert 5.0 < small.seconds < 5.1 and large.seconds == pytest.approx(15.0)
+    assert str(large) == "budget of 15.0 s (--parse-budget 5 s, plus 10.0 s for its 2.0 MB)"
+    assert ArticleBudget(0, 10**6).seconds == 0  # no budget: stopped at once, as before
+
+
+def test_a_page_refused_while_it_was_read_passes_through_as_refused(tmp_path):
+    from flows.read.errors import ArticleError
+
+    refused = ArticleError(
+        "dump:enwiki.xml#Big page", "the page is 200 MB", check_name="file_too_large"
+    )
+    batch = transform_isolated([refused], tmp_path, RUN)
+    assert [error.source_path for error in batch.refused_files] == ["dump:enwiki.xml#Big page"]
+    assert set(batch.frames["rejected_rows"]["check_name"]) == {"file_too_large"}
