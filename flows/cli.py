@@ -8,6 +8,7 @@ the user set `PREFECT_API_URL`), so `validate` starts in a second and never need
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from flows.check.findings import (
     findings,
     github_annotation,
     junit_report,
+    printable,
     source_location,
 )
 from flows.read.folder import NoSuchFolder, RawFolder, find_sources
@@ -111,9 +113,13 @@ def run(
             "(tcp://host:8786), or 'local' for a cluster on this machine.",
         ),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show full tracebacks when something fails.")
+    ] = False,
 ) -> None:
     """Run the Prefect flow: parse, extract, normalize, validate and load every article."""
     _raw_folder(raw)
+    _check_warehouse_opens(warehouse)
     if not dask:  # the workers' fork server gets ready while Prefect starts (seconds)
         from flows.run.workers import start_fork_server
 
@@ -125,6 +131,9 @@ def run(
     from flows.check.validate import AccountingError
     from flows.load.warehouse import WarehouseError
     from flows.run.flow import wikipoll_flow
+
+    if not verbose:
+        _one_line_failures()
 
     try:
         flow_to_run = wikipoll_flow
@@ -143,6 +152,40 @@ def run(
     except AccountingError as error:
         raise fail(str(error)) from None
     _print_summary(report)
+
+
+def _check_warehouse_opens(warehouse: Path) -> None:
+    """Open the warehouse for writing before Prefect starts: a file that cannot be written is
+    one line, not a failed flow run."""
+    from flows.load.warehouse import WarehouseError, connect
+
+    try:
+        connect(warehouse, on_wait=lambda message: typer.echo(message, err=True)).close()
+    except WarehouseError as error:
+        raise fail(
+            f"{error}. Fix the path or its permissions, or give another --warehouse."
+        ) from None
+    except OSError as error:
+        raise fail(
+            f"{warehouse}: cannot open the warehouse ({error}); give a --warehouse in a "
+            "folder you can write"
+        ) from None
+
+
+class _NoTraceback(logging.Filter):
+    """Keeps a Prefect log record to its one line: the traceback is for --verbose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = record.exc_text = None
+        if isinstance(record.msg, str) and "\nTraceback (most recent call last)" in record.msg:
+            record.msg = record.msg.split("\nTraceback (most recent call last)")[0]
+        return True
+
+
+def _one_line_failures() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine",
+                 "prefect.task_engine"):  # fmt: skip
+        logging.getLogger(name).addFilter(_NoTraceback())
 
 
 @app.command()
@@ -218,7 +261,7 @@ def _print_summary(report) -> None:
     for row in articles.itertuples(index=False):
         counts = " ".join(f"{getattr(row, c):>8}" for c in columns)
         tables = f"{row.poll_tables} poll, {row.timeline_tables} timeline, {row.other_tables} other"
-        typer.echo(f"{str(row.article_id)[:40]:<40} {counts}  {tables}")
+        typer.echo(f"{printable(row.article_id)[:40]:<40} {counts}  {tables}")
     summary = report.summary
     typer.echo(
         f"run {summary.run_id}: {summary.articles} articles loaded, {summary.articles_unchanged} "
@@ -230,7 +273,7 @@ def _print_summary(report) -> None:
     for run_id in report.interrupted_runs:
         typer.echo(f"earlier run {run_id} was interrupted; recorded as such", err=True)
     for refused in report.refused:
-        typer.echo(f"not loaded: {refused}", err=True)
+        typer.echo(printable(f"not loaded: {refused}"), err=True)
 
 
 class OutputFormat(StrEnum):
@@ -438,7 +481,7 @@ def format_rows(columns: list[str], rows: list[tuple], output_format: QueryForma
         writer.writerows(["" if value is None else _json_value(value) for value in row]
                          for row in rows)  # fmt: skip
         return buffer.getvalue()
-    cells = [["NULL" if value is None else str(value) for value in row] for row in rows]
+    cells = [["NULL" if value is None else printable(value) for value in row] for row in rows]
     widths = [
         max([len(column), *(len(row[i]) for row in cells)]) for i, column in enumerate(columns)
     ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date
 from xml.etree import ElementTree
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -195,4 +197,67 @@ def test_validate_github_annotations_point_at_the_raw_line():
     assert any(
         line.startswith(f"::warning file={path},line=27,title=wikipoll lead_mismatch::")
         for line in lines
+    )
+
+
+# --- output a terminal and a spreadsheet can trust --------------------------------------------
+
+
+def test_control_characters_never_reach_a_terminal_but_machine_formats_keep_the_text(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    with duckdb.connect(str(warehouse)) as con:  # as an older wikipoll could have stored it
+        con.execute(
+            "UPDATE polls SET pollster = 'NSPM\x1b[2J\x9b' WHERE date_text = 'February 2024'"
+        )
+    sql = "SELECT pollster FROM polls WHERE date_text = 'February 2024'"
+    table = runner.invoke(app, ["query", sql, "--warehouse", str(warehouse)])
+    assert "\x1b" not in table.stdout and "\x9b" not in table.stdout
+    assert "NSPM\\x1b[2J\\x9b" in table.stdout
+    exact = runner.invoke(app, ["query", sql, "--warehouse", str(warehouse), "--format", "json"])
+    assert json.loads(exact.stdout) == [{"pollster": "NSPM\x1b[2J\x9b"}]
+
+
+def test_validate_prints_a_file_name_with_control_characters_escaped(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "evil\x1b[2J.txt").write_text(
+        "= T =\n| Date | Pollster | Yes | No |\n| sometime | X | 40% | 60% |\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["validate", "--raw", str(raw)])
+    assert result.exit_code == 1
+    assert (
+        "\x1b" not in result.output
+        and "evil\\x1b[2J.txt:3: error: unparseable_value" in result.output
+    )
+
+
+def test_csv_carries_formula_like_cells_exactly(tmp_path):
+    # A machine format: what is stored, byte for byte. The README says to import, not open, such
+    # a file in a spreadsheet.
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE polls SET pollster = '=HYPERLINK(\"http://x\")' WHERE date_text = 'February 2024'"
+        )
+    result = runner.invoke(
+        app,
+        ["query", "SELECT pollster FROM polls WHERE date_text = 'February 2024'",
+         "--warehouse", str(warehouse), "--format", "csv"],
+    )  # fmt: skip
+    assert result.stdout.splitlines() == ["pollster", '"=HYPERLINK(""http://x"")"']
+
+
+def test_a_run_that_cannot_open_its_warehouse_says_so_in_one_line(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLE, raw / SAMPLE.name)
+    not_a_file = tmp_path / "w.duckdb"
+    not_a_file.mkdir()
+    result = runner.invoke(app, ["run", "--raw", str(raw), "--warehouse", str(not_a_file)])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert (
+        line.startswith(f"wikipoll: error: {not_a_file}: ") and "give another --warehouse" in line
     )

@@ -7,7 +7,19 @@ column, check and reason; `findings(frames, raw)` makes them from a validated ba
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+# Characters a terminal acts on rather than shows: C0 controls (tab and newline included, which
+# would break a line of output), DEL, and C1 controls (U+0080-U+009F, some terminals read them too).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text for a terminal: every control character shown as an escape (`\\x1b`), so a cell
+    holding `&#27;[2J` prints as text and never clears a screen. Machine formats (JSON, CSV)
+    carry the stored text exactly; only what people read goes through this."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def findings(frames, raw: Path) -> list[dict]:
@@ -128,4 +140,5 @@ def finding_line(finding: dict) -> str:
     if finding["column"]:
         place.append(f"column {finding['column']!r}")
     located = f" ({', '.join(place)})" if place else ""
-    return f"{where}: {finding['severity']}: {finding['check']}{located}: {finding['message']}"
+    line = f"{where}: {finding['severity']}: {finding['check']}{located}: {finding['message']}"
+    return printable(line)

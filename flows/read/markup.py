@@ -128,9 +128,19 @@ def render_cell_with_parser(source: str) -> RenderedCell:
     return _tidy(rendered)
 
 
+# Control characters an entity can spell (`&#27;[2J` decodes to ESC): the raw text's own were
+# replaced before parsing, these only appear once entities are decoded, so they are replaced
+# here, after rendering, by the same U+FFFD. No stored value can then act on a terminal.
+_DECODED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _tidy(rendered: RenderedCell) -> RenderedCell:
-    rendered.text = collapse_spaces(rendered.text)
-    rendered.notes = [collapse_spaces(note) for note in rendered.notes if note.strip()]
+    rendered.text = _DECODED_CONTROL.sub("\ufffd", collapse_spaces(rendered.text))
+    rendered.notes = [
+        _DECODED_CONTROL.sub("\ufffd", collapse_spaces(note))
+        for note in rendered.notes
+        if note.strip()
+    ]
     return rendered
 
 

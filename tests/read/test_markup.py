@@ -1058,3 +1058,11 @@ def test_common_markup_is_read_without_mwparserfromhell(monkeypatch: pytest.Monk
 def test_markup_the_fast_reader_declines_goes_to_the_parser() -> None:
     assert fast_markup.read_markup("* [[a]]\n* b") is None
     assert render_cell("* [[a]]\n* b") == render_cell_with_parser("* [[a]]\n* b")
+
+
+@BOTH_READERS
+def test_a_control_character_spelled_as_an_entity_is_replaced_once_decoded(render):
+    # `&#27;[2J` decodes to ESC (clear the screen): replaced like the raw text's own controls.
+    assert render("Ipsos &#27;[2J").text == "Ipsos \ufffd[2J"
+    assert render("a&#x9b;b<ref>c&#7;d</ref>").text == "a\ufffdb"
+    assert render("a&#x9b;b<ref>c&#7;d</ref>").notes == ["c\ufffdd"]
