@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from datetime import date, datetime
 from enum import StrEnum
@@ -120,6 +121,7 @@ def run(
     """Run the Prefect flow: parse, extract, normalize, validate and load every article."""
     _raw_folder(raw)
     _check_warehouse_opens(warehouse)
+    _stop_cleanly_on_sigterm()
     if not dask:  # the workers' fork server gets ready while Prefect starts (seconds)
         from flows.run.workers import start_fork_server
 
@@ -151,6 +153,8 @@ def run(
         raise fail(f"{warehouse}: cannot write the warehouse ({error}); it is as it was") from None
     except AccountingError as error:
         raise fail(str(error)) from None
+    except KeyboardInterrupt:
+        raise fail(f"stopped before it finished; {warehouse} is as it was", code=130) from None
     _print_summary(report)
 
 
@@ -170,6 +174,17 @@ def _check_warehouse_opens(warehouse: Path) -> None:
             f"{warehouse}: cannot open the warehouse ({error}); give a --warehouse in a "
             "folder you can write"
         ) from None
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM (a scheduler stopping the run, `kill`) ends the run as Ctrl-C would: the flow is
+    marked failed, the warehouse left as it was, and the Prefect server this run started is
+    stopped at exit instead of living on without a parent."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 class _NoTraceback(logging.Filter):
