@@ -12,10 +12,12 @@ import logging
 import os
 import signal
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,8 +29,10 @@ from flows.check.findings import (
     printable,
     source_location,
 )
-from flows.read.folder import NoSuchFolder, RawFolder, find_sources
 from flows.settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from flows.read.folder import RawFolder
 
 app = typer.Typer(
     add_completion=False,
@@ -80,6 +84,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def _raw_folder(raw: Path) -> RawFolder:
     """The raw folder's articles and dumps; a missing or empty folder is a usage error."""
+    from flows.read.folder import NoSuchFolder, find_sources
+
     try:
         folder = find_sources(raw)
     except NoSuchFolder as error:
@@ -365,7 +371,14 @@ def fetch(
     raw: RawOption = DEFAULTS.raw_dir,
     api_url: Annotated[
         str, typer.Option("--api-url", help="The wiki's api.php.")
-    ] = "https://en.wikipedia.org/w/api.php",
+    ] = DEFAULTS.api_url,
+    max_file_mb: Annotated[
+        float,
+        typer.Option(
+            "--max-file-mb",
+            help="An article bigger than this is refused unsaved, as `run` would refuse it.",
+        ),
+    ] = DEFAULTS.max_file_mb,
     contact: Annotated[
         str | None,
         typer.Option(
@@ -384,9 +397,13 @@ def fetch(
     if contact:
         os.environ["WIKIPOLL_CONTACT"] = contact
     try:
-        result = fetch_articles(titles, api_url=api_url)
+        limit = int(max_file_mb * 1024**2)
+        result = fetch_articles(
+            titles, api_url=api_url, max_article_bytes=limit,
+            on_wait=lambda message: typer.echo(f"wikipoll: {message}", err=True),
+        )  # fmt: skip
         raw.mkdir(parents=True, exist_ok=True)
-        saved = save_fetched(result, raw)
+        saved = save_fetched(result, raw, max_bytes=limit)
     except (ValueError, OSError) as error:
         raise fail(str(error)) from None
     for path in saved:
@@ -458,11 +475,17 @@ def query(
         float, typer.Option(help="Seconds to wait while a load holds the file's lock.")
     ] = DEFAULTS.lock_wait_seconds,
 ) -> None:
-    """Run read-only SQL against the warehouse and print the result."""
+    """Run one read-only SQL statement against the warehouse and print its result.
+
+    Read-only means read-only: the warehouse is opened read-only, and file system access is
+    switched off for the session (COPY … TO, EXPORT, ATTACH, read_csv of other files and
+    extensions are refused), so a query can neither change the warehouse nor write anywhere.
+    """
     import duckdb
 
     from flows.load.warehouse import WarehouseError, connect
 
+    statements = _one_statement(sql, duckdb)
     try:
         con = connect(
             warehouse, read_only=True, wait_seconds=wait,
@@ -471,7 +494,9 @@ def query(
     except WarehouseError as error:
         raise fail(str(error)) from None
     try:
-        result = con.execute(sql)
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        result = con.execute(statements)
         columns = [column[0] for column in result.description or []]
         rows = result.fetchall()
     except duckdb.Error as error:
@@ -481,19 +506,38 @@ def query(
     typer.echo(format_rows(columns, rows, output_format), nl=False)
 
 
+def _one_statement(sql: str, duckdb) -> str:
+    """The query's one statement; none (empty, `;`, a comment) or several is a usage error."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise fail(f"query failed: {error}", code=1) from None
+    if not statements:
+        raise fail('give a SQL statement to run, e.g. wikipoll query "SELECT * FROM polls LIMIT 5"')
+    if len(statements) > 1:
+        raise fail(
+            f"the query holds {len(statements)} statements; give one at a time (each prints "
+            "its own result)"
+        )
+    return sql
+
+
 def format_rows(columns: list[str], rows: list[tuple], output_format: QueryFormat) -> str:
     """Rows as an aligned text table, CSV, or JSON records (dates as ISO 8601)."""
     import csv
     import io
 
     if output_format is QueryFormat.json:
-        records = [dict(zip(columns, row, strict=True)) for row in rows]
-        return json.dumps(records, indent=2, ensure_ascii=False, default=_json_value) + "\n"
+        records = [
+            {column: _json_value(value) for column, value in zip(columns, row, strict=True)}
+            for row in rows
+        ]
+        return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if output_format is QueryFormat.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows(["" if value is None else _json_value(value) for value in row]
+        writer.writerows(["" if value is None else _csv_value(value) for value in row]
                          for row in rows)  # fmt: skip
         return buffer.getvalue()
     cells = [["NULL" if value is None else printable(value) for value in row] for row in rows]
@@ -511,11 +555,54 @@ def format_rows(columns: list[str], rows: list[tuple], output_format: QueryForma
 
 
 def _json_value(value: object) -> object:
-    if isinstance(value, date | datetime):
+    """A DuckDB value as JSON has it: NaN and infinities are null (JSON has none), dates ISO
+    8601, intervals and UUIDs as text, lists and structs as arrays and objects, Decimals as
+    numbers."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, date | datetime | dt_time):
         return value.isoformat()
-    if isinstance(value, int | float | str | bool):
+    if isinstance(value, timedelta):
+        return _iso_duration(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bool | int | float | str) or value is None:
         return value
+    if isinstance(value, dict):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
     return str(value)
+
+
+def _csv_value(value: object) -> object:
+    """A value for a CSV cell: the JSON reading, lists and structs written as JSON text."""
+    converted = _json_value(value)
+    if isinstance(converted, list | dict):
+        return json.dumps(converted, ensure_ascii=False)
+    return "" if converted is None else converted
+
+
+def _iso_duration(value: timedelta) -> str:
+    """'P3DT4H5M6S', as ISO 8601 writes a duration."""
+    seconds = value.total_seconds()
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, rest = divmod(rest, 60)
+    time_part = "".join(
+        f"{amount:g}{unit}"
+        for amount, unit in ((hours, "H"), (minutes, "M"), (rest, "S"))
+        if amount
+    )
+    return (
+        f"{sign}P{days:g}D" + (f"T{time_part}" if time_part else "")
+        if days
+        else (f"{sign}PT{time_part or '0S'}")
+    )
 
 
 def main() -> None:  # pragma: no cover - the console script calls app directly

@@ -1,9 +1,7 @@
-"""wikipoll's data contract: the pandera models that define, validate and document the warehouse.
+"""wikipoll's data contract: the pandera models that define, validate and document the warehouse
+(`schemas.warehouse`), and the registry of every check (`schemas.checks`).
 
-Importing this package registers the custom row checks with pandera, which a contract read back
-with `DataFrameSchema.from_yaml` / `from_json` needs: without it pandera cannot find them.
+Importing `schemas.warehouse` registers the custom row checks with pandera, which a contract read
+back with `DataFrameSchema.from_yaml` / `from_json` needs. This package itself imports nothing, so
+a command that only needs the check registry does not pay for pandas and pandera.
 """
-
-from schemas.warehouse import WAREHOUSE_TABLES
-
-__all__ = ["WAREHOUSE_TABLES"]

@@ -261,3 +261,68 @@ def test_a_run_that_cannot_open_its_warehouse_says_so_in_one_line(tmp_path):
     assert (
         line.startswith(f"wikipoll: error: {not_a_file}: ") and "give another --warehouse" in line
     )
+
+
+# --- query is a read-only, exact SQL client ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "COPY (SELECT * FROM polls) TO '{out}/polls.csv'",
+        "EXPORT DATABASE '{out}/export'",
+        "ATTACH '{out}/other.duckdb'",
+        "SELECT * FROM read_csv('{out}/../raw.csv')",
+        "INSTALL httpfs",
+        "SET enable_external_access = true",
+        "DELETE FROM polls",
+    ],
+)
+def test_query_refuses_anything_that_writes(tmp_path, sql):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(app, ["query", sql.format(out=out), "--warehouse", str(warehouse)])
+    assert result.exit_code == 1
+    assert result.output.startswith("wikipoll: error: query failed:")
+    assert list(out.iterdir()) == []
+    assert query(warehouse, "SELECT count(*) FROM polls") == [(9,)]
+
+
+@pytest.mark.parametrize("sql", ["", "   ", ";", " ; ;"])
+def test_query_without_a_statement_says_what_to_give(tmp_path, sql):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    result = runner.invoke(app, ["query", sql, "--warehouse", str(warehouse)])
+    assert result.exit_code == 2
+    assert result.output.startswith("wikipoll: error: give a SQL statement to run")
+
+
+def test_query_refuses_a_script_of_several_statements(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    result = runner.invoke(app, ["query", "SELECT 1; SELECT 2", "--warehouse", str(warehouse)])
+    assert result.exit_code == 2 and "holds 2 statements; give one at a time" in result.output
+
+
+def test_query_json_is_valid_json_of_values(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    sql = (
+        "SELECT 'nan'::DOUBLE AS nan, 'inf'::DOUBLE AS inf, INTERVAL 3 DAY + INTERVAL 4 HOUR AS i,"
+        " [1, 2] AS l, {'a': 1, 'b': [DATE '2024-03-07']} AS s, 1.25::DECIMAL(4, 2) AS d,"
+        " TIME '12:30:00' AS t"
+    )
+    result = runner.invoke(app, ["query", sql, "--warehouse", str(warehouse), "--format", "json"])
+    assert result.exit_code == 0
+    assert "NaN" not in result.stdout and "Infinity" not in result.stdout
+    assert json.loads(result.stdout) == [{
+        "nan": None, "inf": None, "i": "P3DT4H", "l": [1, 2],
+        "s": {"a": 1, "b": ["2024-03-07"]}, "d": 1.25, "t": "12:30:00",
+    }]  # fmt: skip
+    csv_out = runner.invoke(app, ["query", sql, "--warehouse", str(warehouse), "--format", "csv"])
+    assert (
+        csv_out.stdout.splitlines()[1]
+        == ',,P3DT4H,"[1, 2]","{""a"": 1, ""b"": [""2024-03-07""]}",1.25,12:30:00'
+    )

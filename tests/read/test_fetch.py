@@ -1,7 +1,8 @@
 """The Action API, with a real HTTP server: a small `api.php` stand-in on 127.0.0.1 (an ephemeral
-port) that records each request; it can fail on purpose (429, 503, maxlag, a dropped connection)
-to exercise the retries. Nothing here reaches the internet, and no test sleeps: `sleep` records
-the delays."""
+port) that records each request; it can fail on purpose (429, 503, maxlag, a dropped connection,
+a redirect, a wrong-shaped or oversized answer, an answer trickled a byte at a time) to exercise
+the retries and the limits. Nothing here reaches the internet, and no test sleeps: `sleep`
+records the delays (only the deadline tests wait, about a second per attempt, for the deadline)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ import json
 import re
 import socket
 import threading
+import time
+import tracemalloc
+import zlib
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,10 @@ class FakeApi:
     """`api.php` on 127.0.0.1: a few pages, a redirect, title normalization and continuation.
 
     `faults` holds what the next requests get instead of an answer: ("status", code, headers),
-    ("maxlag", retry_after), ("error", code) or ("drop",) to close the connection unanswered.
+    ("maxlag", retry_after), ("error", code), ("drop",) to close the connection unanswered,
+    ("raw", body) for a 200 with that body, ("trickle", "headers" or "body") for an answer sent a
+    byte at a time, or ("big", "length" / "stream" / "gzip") for an answer of BIG_ANSWER bytes.
+    `redirect_paths` sends a request for a path elsewhere (its query kept), before any fault.
     """
 
     def __init__(self) -> None:
@@ -66,6 +74,8 @@ class FakeApi:
         self.faults: deque[tuple[Any, ...]] = deque()
         self.content_limit: int | None = None  # pages with content per response
         self.requests: list[dict[str, Any]] = []
+        self.redirect_paths: dict[str, str] = {}
+        self.stopped = threading.Event()  # set at the end of a test: trickling stops
         self._lock = threading.Lock()
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
@@ -81,6 +91,10 @@ class FakeApi:
                     "user_agent": handler.headers.get("User-Agent"),
                 }
             )
+            if url.path in self.redirect_paths:
+                target = self.redirect_paths[url.path] + (f"?{url.query}" if url.query else "")
+                self.reply(handler, 302, {}, {"Location": target})
+                return
             fault = self.faults.popleft() if self.faults else None
         if fault is None:
             self.reply(handler, 200, self.answer(params))
@@ -95,6 +109,60 @@ class FakeApi:
             )
         elif fault[0] == "error":
             self.reply(handler, 200, {"error": {"code": fault[1], "info": "Unrecognized value."}})
+        elif fault[0] == "raw":
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json; charset=utf-8")
+            handler.send_header("Content-Length", str(len(fault[1])))
+            handler.end_headers()
+            handler.wfile.write(fault[1])
+        elif fault[0] == "trickle":
+            self.trickle(handler, fault[1])
+        elif fault[0] == "big":
+            self.big(handler, fault[1])
+
+    def trickle(self, handler: BaseHTTPRequestHandler, part: str) -> None:
+        """A byte (or a header line) every TRICKLE_EVERY seconds, for TRICKLE_FOR seconds: each
+        read gets something long before a per-read timeout."""
+        handler.close_connection = True
+        try:
+            if part == "headers":
+                handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            else:
+                handler.send_response(200)
+                handler.send_header("Content-Type", "application/json")
+                handler.send_header("Content-Length", "1000000")
+                handler.end_headers()
+            for _ in range(int(TRICKLE_FOR / TRICKLE_EVERY)):
+                if self.stopped.wait(TRICKLE_EVERY):
+                    return
+                handler.wfile.write(b"X-Slow: a\r\n" if part == "headers" else b" ")
+        except OSError:  # the client hung up
+            pass
+
+    def big(self, handler: BaseHTTPRequestHandler, how: str) -> None:
+        """BIG_ANSWER bytes, made on the fly (tracemalloc sees this thread too): with a
+        Content-Length, without one (until the connection closes), or gzipped."""
+        handler.close_connection = True
+        block = b"x" * 65536
+        packer = zlib.compressobj(wbits=31) if how == "gzip" else None
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        if how == "length":
+            handler.send_header("Content-Length", str(BIG_ANSWER))
+        if packer is not None:
+            handler.send_header("Content-Encoding", "gzip")
+        handler.end_headers()
+        try:
+            for _ in range(BIG_ANSWER // len(block)):
+                if self.stopped.is_set():
+                    return
+                data = block if packer is None else packer.compress(block)
+                if data:
+                    handler.wfile.write(data)
+            if packer is not None:
+                handler.wfile.write(packer.flush())
+        except OSError:
+            pass
 
     @staticmethod
     def reply(
@@ -171,9 +239,13 @@ class FakeApi:
         return payload
 
 
-@pytest.fixture
-def api() -> Iterator[tuple[FakeApi, str]]:
-    fake = FakeApi()
+TRICKLE_EVERY, TRICKLE_FOR = 0.2, 8.0
+BIG_ANSWER = 50 * 1024**2
+
+
+@contextmanager
+def serve(fake: FakeApi) -> Iterator[str]:
+    """The fake on 127.0.0.1 at an ephemeral port; yields its api.php URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -188,11 +260,27 @@ def api() -> Iterator[tuple[FakeApi, str]]:
     )
     thread.start()
     try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
+        yield f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
     finally:
+        fake.stopped.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[FakeApi, str]]:
+    fake = FakeApi()
+    with serve(fake) as url:
+        yield fake, url
+
+
+@pytest.fixture
+def other_api() -> Iterator[tuple[FakeApi, str]]:
+    """A second server: another host, as far as a URL's origin goes (another port)."""
+    fake = FakeApi()
+    with serve(fake) as url:
+        yield fake, url
 
 
 def fetch(url: str, titles: list[str], delays: list[float], **options: Any) -> FetchResult:
@@ -385,6 +473,189 @@ def test_fetch_articles_reports_an_unreachable_server():
     assert error.startswith("Poll 1: gave up after 2 attempts: connection error: ConnectError")
 
 
+def test_fetch_articles_follows_a_redirect_on_the_apis_own_host(api):
+    fake, url = api
+    fake.redirect_paths = {"/old/api.php": "/w/api.php"}
+
+    result = fetch(url.replace("/w/api.php", "/old/api.php"), [SERBIA], [])
+
+    assert [article.title for article in result.articles] == [SERBIA] and result.errors == []
+    assert [request["path"] for request in fake.requests] == ["/old/api.php", "/w/api.php"]
+    assert fake.requests[1]["params"]["titles"] == SERBIA
+
+
+def test_fetch_articles_refuses_a_redirect_to_another_host(api, other_api):
+    fake, url = api
+    other, other_url = other_api
+    fake.redirect_paths = {"/w/api.php": other_url}
+    delays: list[float] = []
+
+    result = fetch(url, [SERBIA, "Poll 1"], delays)
+
+    assert result.articles == [] and delays == []
+    origin = url.removesuffix("/w/api.php")
+    assert result.errors == [
+        f"{SERBIA}, Poll 1: redirected to {other_url}, away from the API at {origin}; not followed"
+    ]
+    assert other.requests == [], "a request reached the other host"
+
+
+def test_fetch_articles_reports_a_redirect_loop_as_one_line(api):
+    fake, url = api
+    fake.redirect_paths = {"/a": "/b", "/b": "/a"}
+    base = url.removesuffix("/w/api.php")
+
+    result = fetch(f"{base}/a", ["Poll 1", "Poll 2"], [])
+
+    assert result.articles == []
+    assert result.errors == [
+        f"Poll 1, Poll 2: redirected in a loop, back to {base}/a; not followed"
+    ]
+    assert [request["path"] for request in fake.requests] == ["/a", "/b"]
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_a_trickled_answer_ends_at_the_deadline_and_is_retried(api, part):
+    """Each read gets a byte well within the per-read timeout (5 s); only the deadline ends it."""
+    fake, url = api
+    fake.faults.extend([("trickle", part)] * 2)
+    delays: list[float] = []
+
+    started = time.monotonic()
+    result = fetch(url, [SERBIA], delays, max_retries=1, deadline_seconds=1.0)
+    elapsed = time.monotonic() - started
+
+    assert result.articles == [] and delays == [1] and len(fake.requests) == 2
+    assert result.errors == [
+        f"{SERBIA}: gave up after 2 attempts: no complete answer within 1 s (deadline_seconds)"
+    ]
+    assert elapsed < 4.0, f"two attempts of a 1 s deadline took {elapsed:.1f} s"
+
+
+def test_a_trickled_answer_then_a_good_one_fetches_the_article(api):
+    fake, url = api
+    fake.faults.append(("trickle", "body"))
+    delays: list[float] = []
+
+    result = fetch(url, [SERBIA], delays, deadline_seconds=1.0)
+
+    assert [article.title for article in result.articles] == [SERBIA]
+    assert result.errors == [] and delays == [1]
+
+
+@pytest.mark.parametrize("how", ["length", "stream", "gzip"])
+def test_an_answer_over_max_response_bytes_is_refused_in_bounded_memory(api, how):
+    """50 MB (or 50 MB gzipped into 50 kB) against a 1 MB cap: reading stops past the cap."""
+    fake, url = api
+    fake.faults.append(("big", how))
+    delays: list[float] = []
+
+    tracemalloc.start()
+    try:
+        result = fetch(url, ["Poll 1", "Poll 2"], delays, max_response_bytes=1024**2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert result.articles == [] and delays == [] and len(fake.requests) == 1
+    assert result.errors == [
+        "Poll 1, Poll 2: the answer is larger than 1.0 MB (max_response_bytes); stopped reading it"
+    ]
+    assert peak < 8 * 1024**2, f"peak {peak / 1024**2:.1f} MB for a 1 MB cap"
+
+
+PAGE = {"pageid": 1001, "ns": 0, "title": "Poll 1"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ({"query": []}, "'query' is a list, not an object"),
+        ([{"query": {}}], "the answer is a list, not an object"),
+        ({"batchcomplete": True}, "no 'query' in the answer"),
+        ({"error": "badtoken"}, "'error' is a string, not an object"),
+        ({"query": {"pages": []}, "continue": ["x"]}, "'continue' is a list, not an object"),
+        ({"query": {"pages": {"1001": PAGE}}}, "query.pages is an object, not a list"),
+        ({"query": {"pages": [None]}}, "query.pages[0] is null, not an object"),
+        ({"query": {"pages": [{"pageid": 1}]}}, "query.pages[0].title is missing"),
+        ({"query": {"normalized": [{"from": "poll 1"}]}}, "query.normalized[0].to is missing"),
+        (
+            {"query": {"pages": [{**PAGE, "revisions": {"revid": 1}}]}},
+            "query.pages[0].revisions is an object, not a list",
+        ),
+        (
+            {"query": {"pages": [{**PAGE, "revisions": [{"slots": {"main": {"content": 7}}}]}]}},
+            "query.pages[0].revisions[0].slots.main.content is a number, not a string",
+        ),
+        (
+            {"query": {"pages": [{**PAGE, "revisions": [{"revid": "9", "slots": {}}]}]}},
+            "query.pages[0].revisions[0].revid is a string, not a number",
+        ),
+    ],
+)
+def test_an_answer_of_the_wrong_shape_is_one_line_naming_the_titles(api, answer, problem):
+    fake, url = api
+    fake.faults.append(("raw", json.dumps(answer).encode()))
+
+    result = fetch(url, ["Poll 1"], [])
+
+    assert result.articles == []
+    assert result.errors == [f"Poll 1: unexpected JSON from {url}: {problem}"]
+
+
+def test_a_title_the_answer_leaves_out_is_reported(api):
+    fake, url = api
+    fake.faults.append(("raw", json.dumps({"query": {"pages": [PAGE]}}).encode()))
+
+    result = fetch(url, ["Poll 1", "Poll 2", "poll 3"], [])
+
+    assert result.articles == []
+    assert result.errors == [
+        "Poll 1: the API returned no revision",
+        "Poll 2, poll 3: not in the API's answer",
+    ]
+
+
+def test_fetch_articles_refuses_an_article_over_max_article_bytes(api):
+    _, url = api
+    size = len(WIKITEXT.encode("utf-8"))
+    limit = len(POLL_TEXT.format(n=1).encode("utf-8")) + 10
+    assert size > limit
+
+    result = fetch(url, [SERBIA, "Poll 1"], [], max_article_bytes=limit)
+
+    assert [article.title for article in result.articles] == ["Poll 1"]
+    assert result.errors == [
+        f"{SERBIA}: the text is {size:,} bytes, over the limit of {limit:,} bytes "
+        "(--max-file-mb); not saved"
+    ]
+
+
+def test_a_long_wait_is_announced_before_the_sleep(api):
+    fake, url = api
+    fake.faults.extend([("status", 503, {}), ("status", 429, {"Retry-After": "30"})])
+    events: list[tuple[str, Any]] = []
+
+    with httpx.Client(timeout=5.0) as client:
+        result = fetch_articles(
+            ["Poll 1", "Poll 2"],
+            api_url=url,
+            client=client,
+            sleep=lambda seconds: events.append(("sleep", seconds)),
+            on_wait=lambda message: events.append(("said", message)),
+        )
+
+    assert [article.title for article in result.articles] == ["Poll 1", "Poll 2"]
+    assert events == [
+        ("sleep", 1),  # a short backoff passes unannounced
+        (
+            "said",
+            "waiting 30 s before retrying Poll 1, Poll 2 (HTTP 429; Retry-After from the server)",
+        ),
+        ("sleep", 30),
+    ]
+
+
 # --- fetched articles in raw/ ---------------------------------------------------------------------
 
 
@@ -514,3 +785,17 @@ def test_source_article_is_frozen_and_hashes_normalized_text():
     )
     with pytest.raises(AttributeError):
         article.text = "changed"  # type: ignore[misc]
+
+
+def test_save_fetched_refuses_an_article_over_max_bytes_and_saves_the_others(tmp_path: Path):
+    small = make_source_article("{| a |}", "Small", "wikitext", title="Small")
+    large = make_source_article("{| " + "é" * 100 + " |}", "Large", "wikitext", title="Large")
+    result = FetchResult(articles=[large, small])
+
+    paths = save_fetched(result, tmp_path, max_bytes=100)
+
+    assert paths == [tmp_path / "Small.wiki"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Small.wiki", "Small.wiki.json"]
+    assert result.errors == [
+        "Large: the text is 206 bytes, over the limit of 100 bytes (--max-file-mb); not saved"
+    ]
