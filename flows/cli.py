@@ -29,7 +29,7 @@ from flows.check.findings import (
     printable,
     source_location,
 )
-from flows.settings import DEFAULTS
+from flows.settings import DEFAULTS, ENVIRONMENT
 
 if TYPE_CHECKING:
     from flows.read.folder import RawFolder
@@ -37,15 +37,34 @@ if TYPE_CHECKING:
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    invoke_without_command=True,
     pretty_exceptions_show_locals=False,
     help="ETL for the opinion-poll and timeline tables of Wikipedia articles, into DuckDB.",
 )
 
 RawOption = Annotated[
-    Path, typer.Option("--raw", help="Folder of article files (.txt, .wiki, .wikitext).")
+    Path,
+    typer.Option(
+        "--raw",
+        envvar=ENVIRONMENT["raw_dir"],
+        help="Folder of article files (.txt, .wiki, .wikitext) and dumps (.xml, .xml.bz2).",
+    ),
 ]
 WarehouseOption = Annotated[
-    Path, typer.Option("--warehouse", help="The DuckDB file to load into (created if missing).")
+    Path,
+    typer.Option(
+        "--warehouse",
+        envvar=ENVIRONMENT["warehouse"],
+        help="The DuckDB warehouse file to load into (created if missing).",
+    ),
+]
+ReadWarehouseOption = Annotated[
+    Path,
+    typer.Option(
+        "--warehouse",
+        envvar=ENVIRONMENT["warehouse"],
+        help="The DuckDB warehouse file to read (opened read-only).",
+    ),
 ]
 RunDateOption = Annotated[
     datetime | None,
@@ -77,6 +96,27 @@ PREFECT_LOCAL_DEFAULTS = {
 }
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("wikipoll")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print wikipoll's version and exit.", is_eager=True)
+    ] = False,
+) -> None:
+    """ETL for the opinion-poll and timeline tables of Wikipedia articles, into DuckDB."""
+    if version:
+        typer.echo(f"wikipoll {_version()}")
+        raise typer.Exit(0)
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"wikipoll: error: {message}", err=True)
     return typer.Exit(code)
@@ -95,6 +135,13 @@ def _raw_folder(raw: Path) -> RawFolder:
             f"{raw}: no article files (.txt, .wiki, .wikitext) or dumps (.xml, .xml.bz2) found"
         )
     return folder
+
+
+class LogLevel(StrEnum):
+    debug = "DEBUG"
+    info = "INFO"
+    warning = "WARNING"
+    error = "ERROR"
 
 
 @app.command()
@@ -123,10 +170,32 @@ def run(
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Show full tracebacks when something fails.")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", help="Print only warnings, errors and the run's one-line summary."),
+    ] = False,
+    log_level: Annotated[
+        LogLevel | None,
+        typer.Option("--log-level", help="How much Prefect and the run log (default INFO)."),
+    ] = None,
+    summary_json: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary-json",
+            help="Also write the run's summary (counts, articles, refusals) to this JSON file, "
+            "for orchestration outside Prefect.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the Prefect flow: parse, extract, normalize, validate and load every article."""
+    """Run the Prefect flow: read, shape, check and load every article that changed."""
+    _check_run_options(workers, parse_budget, max_file_mb)
     _raw_folder(raw)
     _check_warehouse_opens(warehouse)
+    _check_prefect_server()
+    if dask:
+        _check_dask_address(dask)
+    level = (log_level or (LogLevel.warning if quiet else LogLevel.info)).value
+    os.environ["PREFECT_LOGGING_LEVEL"] = level
     _stop_cleanly_on_sigterm()
     if not dask:  # the workers' fork server gets ready while Prefect starts (seconds)
         from flows.run.workers import start_fork_server
@@ -161,7 +230,83 @@ def run(
         raise fail(str(error)) from None
     except KeyboardInterrupt:
         raise fail(f"stopped before it finished; {warehouse} is as it was", code=130) from None
-    _print_summary(report)
+    _print_summary(report, quiet)
+    if summary_json is not None:
+        _write_summary_json(report, summary_json)
+
+
+def _check_run_options(workers: int | None, parse_budget: float, max_file_mb: float) -> None:
+    """Options a run cannot work with are one line, before anything starts."""
+    if workers is not None and workers < 1:
+        raise fail(f"--workers {workers}: give 1 or more (default: one per core)")
+    if not parse_budget > 0:
+        raise fail(f"--parse-budget {parse_budget:g}: give a number of seconds above 0")
+    if not max_file_mb > 0:
+        raise fail(f"--max-file-mb {max_file_mb:g}: give a size in MB above 0")
+
+
+def _check_prefect_server() -> None:
+    """With PREFECT_API_URL set, the run talks to that server: say so at once if none answers,
+    rather than through Prefect's tracebacks."""
+    api_url = os.environ.get("PREFECT_API_URL", "").strip()
+    if not api_url:
+        return
+    import httpx
+
+    try:
+        httpx.get(api_url.rstrip("/") + "/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as error:
+        raise fail(
+            f"PREFECT_API_URL={api_url} but no Prefect server answers there ({error}). Start one "
+            "with `prefect server start`, or unset PREFECT_API_URL to run in local ephemeral mode"
+        ) from None
+
+
+def _check_dask_address(address: str) -> None:
+    """'local', or a scheduler that answers: a wrong address is one line before Prefect starts."""
+    if address == "local":
+        return
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname:
+        raise fail(
+            f"--dask {address!r}: give 'local' or a scheduler address such as tcp://host:8786"
+        )
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 8786), timeout=5):
+            pass
+    except OSError as error:
+        raise fail(
+            f"--dask {address}: no Dask scheduler answers there ({error.strerror or error}); "
+            "start one, or use --dask local"
+        ) from None
+
+
+def _write_summary_json(report, path: Path) -> None:
+    summary = report.summary
+    document = {
+        "run_id": summary.run_id,
+        "counts": {
+            name: getattr(summary, name)
+            for name in (
+                "articles", "articles_unchanged", "articles_pruned", "polls", "events",
+                "rejected", "repaired", "warnings", "rows_in", "rows_loaded", "rows_rejected",
+                "rows_skipped",
+            )
+        },
+        "articles": json.loads(report.articles.to_json(orient="records")),
+        "refused": [
+            {"source_path": error.source_path, "check": error.check_name, "reason": error.reason}
+            for error in report.refused
+        ],
+        "interrupted_runs": list(report.interrupted_runs),
+    }  # fmt: skip
+    try:
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    except OSError as error:
+        raise fail(f"{path}: cannot write the summary ({error.strerror or error})") from None
 
 
 def _check_warehouse_opens(warehouse: Path) -> None:
@@ -224,6 +369,7 @@ def serve(
     process stops; runs wait for a `wikipoll serve` to pick them up.
     """
     _raw_folder(raw)
+    _check_timezone(timezone)
     api_url = os.environ.get("PREFECT_API_URL", "")
     if not api_url:
         raise fail(
@@ -231,16 +377,12 @@ def serve(
             "`prefect server start` and run: PREFECT_API_URL=http://127.0.0.1:4200/api "
             "wikipoll serve --cron '…' (see the README, 'Scheduled runs')"
         )
-    from prefect.client.orchestration import get_client
+    _check_prefect_server()
     from prefect.flows import EntrypointType
     from prefect.schedules import Cron
 
     from flows.run.flow import wikipoll_flow
 
-    with get_client(sync_client=True) as client:
-        unhealthy = client.api_healthcheck()
-    if unhealthy is not None:
-        raise fail(f"no Prefect server answers at {api_url}: {unhealthy}")
     try:
         schedule = Cron(cron, timezone=timezone)
     except ValueError as error:
@@ -255,6 +397,18 @@ def serve(
         entrypoint_type=EntrypointType.MODULE_PATH,
         print_starting_message=False,
     )
+
+
+def _check_timezone(timezone: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(
+            f"--timezone {timezone!r}: not a time zone; give an IANA name such as "
+            "Europe/Belgrade or UTC"
+        ) from None
 
 
 def dask_task_runner(address: str, workers: int | None):
@@ -275,15 +429,25 @@ def dask_task_runner(address: str, workers: int | None):
     return DaskTaskRunner(address=address)
 
 
-def _print_summary(report) -> None:
+def _print_summary(report, quiet: bool = False) -> None:
+    """The per-article table (not with --quiet), then the run's one line, then what was kept
+    out. Text from the articles is printed escaped (`printable`)."""
     articles = report.articles
-    columns = ["polls", "events", "rejected", "repaired", "skipped", "warnings"]
-    typer.echo(f"{'article':<40} " + " ".join(f"{c:>8}" for c in columns) + "  tables")
-    for row in articles.itertuples(index=False):
-        counts = " ".join(f"{getattr(row, c):>8}" for c in columns)
-        tables = f"{row.poll_tables} poll, {row.timeline_tables} timeline, {row.other_tables} other"
-        typer.echo(f"{printable(row.article_id)[:40]:<40} {counts}  {tables}")
     summary = report.summary
+    if not quiet and len(articles):
+        columns = ["polls", "events", "rejected", "repaired", "skipped", "warnings"]
+        typer.echo(f"{'article':<40} " + " ".join(f"{c:>8}" for c in columns) + "  tables")
+        for row in articles.itertuples(index=False):
+            counts = " ".join(f"{getattr(row, c):>8}" for c in columns)
+            tables = (
+                f"{row.poll_tables} poll, {row.timeline_tables} timeline, {row.other_tables} other"
+            )
+            typer.echo(f"{_fit(printable(row.article_id), 40):<40} {counts}  {tables}")
+    elif not quiet and not summary.articles:
+        typer.echo(
+            f"nothing to load: {summary.articles_unchanged} articles unchanged since their last "
+            "load (--full-refresh reads them all again)"
+        )
     typer.echo(
         f"run {summary.run_id}: {summary.articles} articles loaded, {summary.articles_unchanged} "
         f"unchanged, {summary.articles_pruned} pruned; {summary.polls} polls, {summary.events} "
@@ -295,6 +459,11 @@ def _print_summary(report) -> None:
         typer.echo(f"earlier run {run_id} was interrupted; recorded as such", err=True)
     for refused in report.refused:
         typer.echo(printable(f"not loaded: {refused}"), err=True)
+
+
+def _fit(text: str, width: int) -> str:
+    """Text cut to a width with an ellipsis, so a long name still says it goes on."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class OutputFormat(StrEnum):
@@ -328,6 +497,7 @@ def validate(
     from flows.run.batches import DUMP_BATCH_BYTES, stream_batches
     from flows.run.workers import transform_isolated
 
+    _check_run_options(None, parse_budget, max_file_mb)
     folder = _raw_folder(raw)
     run = new_run(run_id="validate", run_date=run_date.date() if run_date else None)
     items = ((item, source_size(item)) for item in iter_sources(folder))
@@ -423,7 +593,7 @@ def fetch(
 
 @app.command()
 def report(
-    warehouse: WarehouseOption = DEFAULTS.warehouse,
+    warehouse: ReadWarehouseOption = DEFAULTS.warehouse,
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = DEFAULTS.report,
 ) -> None:
     """Write one self-contained HTML report: charts, polls, events, rejected rows."""
@@ -467,7 +637,7 @@ class QueryFormat(StrEnum):
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="The SQL to run; the warehouse is opened read-only.")],
-    warehouse: WarehouseOption = DEFAULTS.warehouse,
+    warehouse: ReadWarehouseOption = DEFAULTS.warehouse,
     output_format: Annotated[
         QueryFormat, typer.Option("--format", help="table for people, csv or json for tools.")
     ] = QueryFormat.table,

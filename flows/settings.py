@@ -37,6 +37,8 @@ DEFAULTS = Settings()
 
 # The environment variables that set a value, by the field they set.
 ENVIRONMENT = {
+    "raw_dir": "WIKIPOLL_RAW",
+    "warehouse": "WIKIPOLL_WAREHOUSE",
     "contact": "WIKIPOLL_CONTACT",
     "load_memory_limit": "WIKIPOLL_LOAD_MEMORY_LIMIT",
 }

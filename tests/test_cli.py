@@ -1,0 +1,86 @@
+"""The command: every bad usage is one line and exit 2, before anything starts; its options and
+variables do what the README says."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import SAMPLE
+
+runner = CliRunner()
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 2, result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("wikipoll: error: ")
+    return line
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("wikipoll ")
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--workers", "0"], "--workers 0: give 1 or more"),
+        (["--parse-budget", "-1"], "--parse-budget -1: give a number of seconds above 0"),
+        (["--max-file-mb", "-1"], "--max-file-mb -1: give a size in MB above 0"),
+        (["--dask", "foo://x"], "--dask 'foo://x': give 'local' or a scheduler address"),
+        (["--dask", "tcp://127.0.0.1:9"], "--dask tcp://127.0.0.1:9: no Dask scheduler answers"),
+    ],
+)
+def test_run_refuses_options_it_cannot_work_with_in_one_line(tmp_path, options, says):
+    result = runner.invoke(
+        app,
+        ["run", "--raw", str(SAMPLE.parent), "--warehouse", str(tmp_path / "w.duckdb"), *options],
+    )
+    assert says in one_line_error(result)
+
+
+def test_validate_refuses_a_negative_budget(tmp_path):
+    result = runner.invoke(app, ["validate", "--raw", str(SAMPLE.parent), "--parse-budget", "-1"])
+    assert "--parse-budget -1" in one_line_error(result)
+
+
+def test_a_prefect_server_that_does_not_answer_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    result = runner.invoke(
+        app, ["run", "--raw", str(SAMPLE.parent), "--warehouse", str(tmp_path / "w.duckdb")]
+    )
+    line = one_line_error(result)
+    assert "PREFECT_API_URL=http://127.0.0.1:9/api but no Prefect server answers there" in line
+    assert "unset PREFECT_API_URL" in line
+
+
+def test_serve_refuses_a_time_zone_that_does_not_exist():
+    result = runner.invoke(app, ["serve", "--cron", "0 6 * * *", "--timezone", "Mars/Olympus"])
+    assert "--timezone 'Mars/Olympus': not a time zone" in one_line_error(result)
+
+
+def test_the_raw_folder_and_warehouse_can_be_set_by_environment_variables(tmp_path, monkeypatch):
+    raw = tmp_path / "articles"
+    raw.mkdir()
+    shutil.copy(SAMPLE, raw / SAMPLE.name)
+    monkeypatch.setenv("WIKIPOLL_RAW", str(raw))
+    result = runner.invoke(app, ["validate", "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    monkeypatch.setenv("WIKIPOLL_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    missing = runner.invoke(app, ["query", "SELECT 1"])
+    assert f"{tmp_path / 'none.duckdb'}: no warehouse here yet" in one_line_error(missing)
+    # An option given on the command line wins over the variable.
+    assert runner.invoke(app, ["validate", "--raw", str(tmp_path / "nope")]).exit_code == 2
+
+
+def test_every_command_says_what_its_options_are_for():
+    for command in ("run", "validate", "query", "report", "serve", "fetch", "contract"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert "The DuckDB file to load into" not in result.output or command == "run"
