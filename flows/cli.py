@@ -291,7 +291,8 @@ def _write_summary_json(report, path: Path) -> None:
         "counts": {
             name: getattr(summary, name)
             for name in (
-                "articles", "articles_unchanged", "articles_pruned", "polls", "events",
+                "articles", "articles_unchanged", "articles_pruned", "articles_refused",
+                "articles_stale", "polls", "events",
                 "rejected", "repaired", "warnings", "rows_in", "rows_loaded", "rows_rejected",
                 "rows_skipped",
             )
@@ -312,14 +313,12 @@ def _write_summary_json(report, path: Path) -> None:
 def _check_warehouse_opens(warehouse: Path) -> None:
     """Open the warehouse for writing before Prefect starts: a file that cannot be written is
     one line, not a failed flow run."""
-    from flows.load.warehouse import WarehouseError, connect
+    from flows.load.warehouse import WarehouseError, check_warehouse
 
     try:
-        connect(warehouse, on_wait=lambda message: typer.echo(message, err=True)).close()
+        check_warehouse(warehouse, on_wait=lambda message: typer.echo(message, err=True))
     except WarehouseError as error:
-        raise fail(
-            f"{error}. Fix the path or its permissions, or give another --warehouse."
-        ) from None
+        raise fail(str(error)) from None
     except OSError as error:
         raise fail(
             f"{warehouse}: cannot open the warehouse ({error}); give a --warehouse in a "
@@ -455,6 +454,12 @@ def _print_summary(report, quiet: bool = False) -> None:
         f"warnings; rows: {summary.rows_in} in = {summary.rows_loaded} loaded + "
         f"{summary.rows_rejected} rejected + {summary.rows_skipped} skipped"
     )
+    if summary.articles_stale:
+        typer.echo(
+            f"{summary.articles_stale} of the files not loaded keep the rows of their last good "
+            "read, now stale: articles.last_error says why, and the next run reads them again",
+            err=True,
+        )
     for run_id in report.interrupted_runs:
         typer.echo(f"earlier run {run_id} was interrupted; recorded as such", err=True)
     for refused in report.refused:

@@ -14,6 +14,8 @@ What it refuses:
 - markup from the data: every value from the warehouse goes through `html.escape`, titles and
   cells included, because a hand-edited table can hold `<script>` as easily as a number;
 - writing: the warehouse is opened read-only and only the output file is written;
+- a damaged warehouse: a file cut short or unreadable is a WarehouseError, one line saying what to
+  do, never a half page or a traceback;
 - guessing: a poll is drawn at the middle of the fieldwork the warehouse recorded, with its span
   when that is a month or a year, never at a made-up day; nothing is smoothed or left out.
 
@@ -34,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from flows.load.warehouse import WarehouseError, connect
+from flows.load.warehouse import WarehouseError, connect, damaged_warehouse
 from flows.settings import DEFAULTS
 
 Row = dict[str, Any]
@@ -64,6 +66,8 @@ class ArticleReport:
     source_path: str | None = None
     loaded_at: datetime | None = None
     run_id: str | None = None
+    last_error: str | None = None  # why the latest read failed: the rows are older
+    last_error_at: datetime | None = None
     polls: list[Row] = field(default_factory=list)
     results: list[Row] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
@@ -78,15 +82,19 @@ def write_report(
     """Render the warehouse into one HTML file at `out`; return `out`.
 
     The file is written next to its final name and then moved into place, so a reader never sees
-    half a report.
+    half a report. A warehouse that cannot be read whole is a WarehouseError, one line with what
+    to do, as `connect` refuses a damaged file.
     """
     if not warehouse.is_file():
         raise WarehouseError(f"{warehouse}: no such warehouse file; run `wikipoll run` first")
     con = connect(warehouse, read_only=True, wait_seconds=wait_seconds)
     try:
         latest_run, articles = read_warehouse(con)
+    except duckdb.Error as error:
+        raise damaged_warehouse(warehouse, str(error)) from None
     finally:
         con.close()
+        del con  # an exception kept to the process's exit would keep the connection alive
     page = render_page(latest_run, articles, warehouse_name=warehouse.name)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
@@ -138,6 +146,8 @@ def read_warehouse(con: duckdb.DuckDBPyConnection) -> tuple[Row | None, list[Art
         report.title = row["title"] or row["article_id"]
         report.source_path, report.loaded_at = row["source_path"], row["loaded_at"]
         report.run_id = row["run_id"]
+        # A warehouse of schema version 1 (not yet upgraded by a load) has no such columns.
+        report.last_error, report.last_error_at = row.get("last_error"), row.get("last_error_at")
     for row in rows("polls", "SELECT * FROM polls ORDER BY table_index, row_index, poll_id"):
         article(row).polls.append(row)
     if "polls" in present and "poll_results" in present:
@@ -639,7 +649,18 @@ def article_section(article: ArticleReport, latest_run_id: str | None, ids: _Ids
     if article.loaded_at:
         meta.append(f"loaded {esc(f'{article.loaded_at:%Y-%m-%d %H:%M}')} UTC")
     stale = ""
-    if article.run_id and latest_run_id and article.run_id != latest_run_id:
+    if article.last_error:
+        when = (
+            f" in the run of {article.last_error_at:%Y-%m-%d %H:%M} UTC"
+            if article.last_error_at
+            else ""
+        )
+        stale = (
+            f'<p class="stale">The latest read of this file failed{esc(when)}: '
+            f"<code>{esc(article.last_error)}</code>. The rows below are from its last good read, "
+            f"by run <code>{esc(article.run_id)}</code>; the next run reads the file again.</p>"
+        )
+    elif article.run_id and latest_run_id and article.run_id != latest_run_id:
         stale = (
             f'<p class="stale">Loaded by an earlier run, <code>{esc(article.run_id)}</code>: '
             "the latest run did not read this file.</p>"
@@ -689,6 +710,7 @@ def header_html(run: Row | None, warehouse_name: str) -> str:
         ("repaired", "repaired"),
         ("skipped", "skipped"),
         ("articles_refused", "files refused"),
+        ("articles_stale", "kept stale"),
     ]
     chips = "".join(
         f'<li class="stat {key}{" zero" if not run.get(key) else ""}">'

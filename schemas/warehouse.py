@@ -14,6 +14,16 @@ Every custom check is a registered pandera check method (registered when this mo
 never an inline `@dataframe_check`: pandera serializes only registered checks, and would drop any
 other from the contract with no more than a warning. A check's parameters (`shows`, tolerances) are
 its statistics, so they are written into the contract too.
+
+The tables have a version, `SCHEMA_VERSION`, which each warehouse records in `schema_versions`
+(see `SchemaVersion`). A newer wikipoll upgrades an older warehouse in place: missing tables are
+created and missing columns added (`flows.load.warehouse.ensure_tables`). So a change to the tables
+must be additive (a column whose type or meaning changes is a new column), must raise
+`SCHEMA_VERSION`, and a NOT NULL column that the rows of an earlier version lack must say what
+those rows get, in `metadata={"upgrade_default": ...}`; `tests/check/test_contract.py` fails until
+the version is raised. Version 1 is every warehouse written before versions were recorded; version
+2 added `articles.last_error`, `articles.last_error_at`, `load_runs.articles_stale` and
+`schema_versions`.
 """
 
 from __future__ import annotations
@@ -31,6 +41,9 @@ from pandera.typing import Series
 from schemas.checks import check
 
 DATE_PRECISIONS = ["day", "month", "year"]
+
+# The version of the warehouse tables below: raise it with every change to them (see above).
+SCHEMA_VERSION = 2
 
 
 @pandas_engine.Engine.register_dtype
@@ -170,7 +183,8 @@ class Lineage(pa.DataFrameModel):
 
 
 class Article(pa.DataFrameModel):
-    """`articles`: one row per article file loaded."""
+    """An article as a successful read of its file gives it: the columns of `articles` that the
+    check stage makes (the load keeps the rest, see `StoredArticle`)."""
 
     article_id: Series[str] = pa.Field(
         unique=True, description="The article's key: its file path relative to the raw folder."
@@ -227,6 +241,24 @@ class Article(pa.DataFrameModel):
     )
     revision_timestamp: Series[str] = pa.Field(
         nullable=True, description="When that revision was saved (ISO 8601, UTC)."
+    )
+
+    class Config:
+        coerce = True
+        name = "articles"
+
+
+class StoredArticle(Article):
+    """`articles`: one row per article loaded, with the rows of its last good read; when a later
+    read of its file failed, `last_error` says why and those rows are kept, now stale."""
+
+    last_error: Series[str] = pa.Field(
+        nullable=True,
+        description="Why the latest read of the article failed, as '<check>: <reason>' (see the README's list of checks); the rows are then those of its last good read (loaded_at, run_id), kept rather than lost, and the file is read again on the next run. NULL when the latest read succeeded.",
+    )
+    last_error_at: Series[pd.Timestamp] = pa.Field(
+        nullable=True,
+        description="When the run whose read failed started (UTC); NULL when the latest read succeeded.",
     )
 
     class Config:
@@ -578,15 +610,40 @@ class LoadRun(pa.DataFrameModel):
     rows_skipped: Series[int] = pa.Field(
         ge=0, description="Data rows skipped with a reason (`skipped_rows`)."
     )
+    # Added in schema version 2, so last: a warehouse upgraded in place has it at the end too.
+    articles_stale: Series[int] = pa.Field(
+        ge=0,
+        metadata={"upgrade_default": 0},  # before version 2 a refused file lost its rows
+        description="Of the files refused, those whose article keeps the rows of an earlier good read, now stale (see `articles.last_error`).",
+    )
 
     class Config:
         coerce = True
         name = "load_runs"
 
 
+class SchemaVersion(pa.DataFrameModel):
+    """`schema_versions`: one row each time wikipoll created the tables or changed their layout,
+    with the version of the layout it left (`SCHEMA_VERSION`): the latest row is the file's."""
+
+    version: Series[int] = pa.Field(
+        ge=1,
+        description="The schema version the tables have from then on: `SCHEMA_VERSION` of schemas/warehouse.py, whose docstring says what each version changed.",
+    )
+    applied_at: Series[pd.Timestamp] = pa.Field(description="When it was applied (UTC).")
+    wikipoll_version: Series[str] = pa.Field(description="The wikipoll that applied it.")
+    changes: Series[str] = pa.Field(
+        description="What was done: 'created' for a new warehouse, else the tables created and the columns added or changed, by name."
+    )
+
+    class Config:
+        coerce = True
+        name = "schema_versions"
+
+
 # The warehouse tables in load order, each with the model that defines it.
 WAREHOUSE_TABLES: dict[str, type[pa.DataFrameModel]] = {
-    "articles": Article,
+    "articles": StoredArticle,
     "article_tables": ArticleTable,
     "polls": Poll,
     "poll_results": PollResult,
@@ -596,4 +653,5 @@ WAREHOUSE_TABLES: dict[str, type[pa.DataFrameModel]] = {
     "skipped_rows": SkippedRow,
     "quality_warnings": QualityWarning,
     "load_runs": LoadRun,
+    "schema_versions": SchemaVersion,
 }

@@ -180,7 +180,7 @@ def test_the_header_names_the_latest_run_and_its_counts(tmp_path):
     stats = {li.text().split(" ", 1)[1]: li.one("b").text() for li in header.all("li", "stat")}
     assert stats == {
         "articles": "1", "polls": "9", "events": "6", "rejected": "0", "warnings": "0",
-        "repaired": "6", "skipped": "0", "files refused": "0",
+        "repaired": "6", "skipped": "0", "files refused": "0", "kept stale": "0",
     }  # fmt: skip
     finished = query(warehouse, "SELECT finished_at FROM load_runs")[0][0]
     assert f"{finished:%Y-%m-%d %H:%M:%S}" in header.text()
@@ -358,6 +358,45 @@ def test_the_report_reads_without_writing_and_refuses_a_missing_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "w.duckdb"]
     with pytest.raises(WarehouseError, match="no such warehouse file"):
         write_report(tmp_path / "missing.duckdb", tmp_path / "x.html")
+
+
+def test_an_article_whose_latest_read_failed_says_so(tmp_path):
+    from flows.records import new_run
+
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
+    refused = ArticleError(
+        SAMPLE.name,
+        "parsing the article took longer than its 5 s budget",
+        check_name="parse_timeout",
+    )
+    run = new_run(run_id="refusing-run", run_date=RUN.run_date)
+    load_batch(warehouse, validate_batch([], run, [refused]), run, raw_dir="raw")
+    _, doc = render(warehouse, tmp_path)
+    (serbia,) = sections(doc).values()
+    note = serbia.one("p", "stale").text()
+    assert "The latest read of this file failed" in note
+    assert "parse_timeout: parsing the article took longer than its 5 s budget" in note
+    assert "test-run" in note  # the run whose rows are shown
+    assert len(serbia.one("table", "polls").one("tbody").all("tr")) == 9
+    assert "No rows rejected." in serbia.text()
+    stats = {li.text().split(" ", 1)[1]: li.one("b").text() for li in doc.all("li", "stat")}
+    assert (stats["files refused"], stats["kept stale"]) == ("1", "1")
+
+
+def test_a_damaged_warehouse_is_one_line_not_a_traceback(tmp_path, capsys):
+    from flows.report import main
+
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
+    with warehouse.open("r+b") as file:
+        file.truncate(warehouse.stat().st_size // 2)
+    with pytest.raises(WarehouseError, match="damaged.*restore it from a copy"):
+        write_report(warehouse, tmp_path / "report.html")
+    assert main(["--warehouse", str(warehouse), "--out", str(tmp_path / "r.html")]) == 2
+    printed = capsys.readouterr()
+    (line,) = printed.out.splitlines()
+    assert line.startswith("wikipoll: error: ") and str(warehouse) in line
+    assert "Traceback" not in printed.out + printed.err
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "report.html").exists()
 
 
 def test_the_page_needs_no_network(tmp_path):

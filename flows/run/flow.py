@@ -210,9 +210,10 @@ def wikipoll_flow(
     articles = article_summaries(validated)
     publish_artifacts(articles, quote(validated))
     logger.info(
-        "loaded %d articles (%d unchanged, %d pruned): %d polls, %d events, %d rejected, "
-        "%d repaired into %s", summary.articles, summary.articles_unchanged,
-        summary.articles_pruned, summary.polls, summary.events, summary.rejected,
+        "loaded %d articles (%d unchanged, %d pruned, %d refused of which %d keep stale rows): "
+        "%d polls, %d events, %d rejected, %d repaired into %s", summary.articles,
+        summary.articles_unchanged, summary.articles_pruned, summary.articles_refused,
+        summary.articles_stale, summary.polls, summary.events, summary.rejected,
         summary.repaired, warehouse_path,
     )  # fmt: skip
     return RunReport(summary, articles, validated.refused_files, interrupted)

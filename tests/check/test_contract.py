@@ -229,3 +229,31 @@ def test_validation_reports_each_registered_check_with_its_description_and_value
     ]
     assert {24, 25, 29}.isdisjoint(frames["polls"]["source_line"])
     assert {26, 27, 28} <= set(frames["polls"]["source_line"])
+
+
+# The layout of the warehouse tables at each schema version, as a fingerprint of every table's
+# columns with their DuckDB types and nullability. A change to the tables needs a new version (and,
+# for a NOT NULL column that existing rows lack, an `upgrade_default`): see SCHEMA_VERSION.
+LAYOUT_FINGERPRINTS = {2: "c75cf07c4ae4d6d1"}
+
+
+def _layout_fingerprint() -> str:
+    import hashlib
+    import json
+
+    layout = [
+        [table, column, sql_type(spec), spec.nullable]
+        for table, model in WAREHOUSE_TABLES.items()
+        for column, spec in model.to_schema().columns.items()
+    ]
+    return hashlib.sha256(json.dumps(layout).encode()).hexdigest()[:16]
+
+
+def test_the_schema_version_changes_with_the_tables():
+    from schemas.warehouse import SCHEMA_VERSION
+
+    assert LAYOUT_FINGERPRINTS.get(SCHEMA_VERSION) == _layout_fingerprint(), (
+        "the warehouse tables changed: raise SCHEMA_VERSION in schemas/warehouse.py, give a NOT "
+        "NULL column the rows of an earlier version lack an `upgrade_default`, and add "
+        f"{{{SCHEMA_VERSION + 1}: {_layout_fingerprint()!r}}} to LAYOUT_FINGERPRINTS"
+    )

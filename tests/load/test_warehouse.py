@@ -124,7 +124,8 @@ def test_a_failure_mid_load_leaves_the_previous_state(tmp_path):
     batch = validate_batch([normalize_file(SAMPLE)], RUN)
     # The events insert comes after the article's old rows were deleted: it must take them back.
     batch.frames["events"] = batch.frames["events"].assign(not_a_column=1)
-    with pytest.raises(duckdb.Error):
+    # The error DuckDB gave, not one about the aborted transaction after it.
+    with pytest.raises(duckdb.Error, match="not_a_column"):
         load_batch(warehouse, batch, new_run(run_date=RUN.run_date), raw_dir="raw")
     after = {
         t: query(warehouse, f"SELECT * FROM {t} ORDER BY ALL")
@@ -149,7 +150,9 @@ def test_a_warehouse_of_another_layout_is_refused_with_a_message(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("CREATE TABLE polls (poll_id VARCHAR)")
-    with pytest.raises(WarehouseError, match="table polls has columns"):
+    with pytest.raises(
+        WarehouseError, match="polls.poll_id is VARCHAR in the file, VARCHAR NOT NULL in this"
+    ):
         load_sample(warehouse)
 
 
@@ -180,7 +183,7 @@ def _all_rows(warehouse: Path) -> dict[str, list[tuple]]:
     return {
         table: query(warehouse, f"SELECT * FROM {table} ORDER BY ALL")
         for table in WAREHOUSE_TABLES
-        if table != "load_runs"
+        if table not in ("load_runs", "schema_versions")  # a run's own rows: times differ
     }
 
 
@@ -205,11 +208,15 @@ def test_spooled_batches_load_exactly_what_written_batches_load(tmp_path):
             ],
             RUN,
         ),
+        # the sample refused after it loaded in the same run: it keeps those rows, marked
+        validate_batch([], RUN, [TIMEOUT]),
         validate_batch([normalize_file(changed)], RUN),  # the sample again: the later one wins
+        validate_batch([], RUN, [ArticleError(ARTICLE_FINLAND.name, "vanished")]),
     ]
     written, spooled = tmp_path / "written.duckdb", tmp_path / "spooled.duckdb"
+    run = new_run(run_date=RUN.run_date)  # the same run both ways: last_error_at is its start
     for warehouse, add in ((written, WarehouseLoad.write), (spooled, WarehouseLoad.spool)):
-        with WarehouseLoad(warehouse, new_run(run_date=RUN.run_date), "raw") as load:
+        with WarehouseLoad(warehouse, run, "raw") as load:
             for batch in batches:
                 add(load, batch)
         assert not load.spool_dir.exists()
@@ -219,9 +226,12 @@ def test_spooled_batches_load_exactly_what_written_batches_load(tmp_path):
     assert query(spooled, "SELECT sample_size FROM polls WHERE date_text = 'March 2022'") == [
         (1300,)
     ]
-    assert query(spooled, "SELECT polls, rows_in FROM load_runs") == query(
-        written, "SELECT polls, rows_in FROM load_runs"
+    assert query(spooled, "SELECT polls, rows_in, articles_stale FROM load_runs") == query(
+        written, "SELECT polls, rows_in, articles_stale FROM load_runs"
     )
+    assert query(
+        spooled, "SELECT article_id, last_error FROM articles WHERE last_error IS NOT NULL"
+    ) == [(ARTICLE_FINLAND.name, "unreadable_file: vanished")]
 
 
 def test_a_failure_after_spooling_leaves_the_warehouse_and_no_spool(tmp_path):
@@ -249,3 +259,86 @@ def test_a_bad_load_memory_limit_is_named_and_changes_nothing(tmp_path, monkeypa
     assert _all_rows(warehouse) == before
     monkeypatch.setenv("WIKIPOLL_LOAD_MEMORY_LIMIT", "1GB")
     assert load_sample(warehouse, ARTICLE_FINLAND).polls > 0
+
+
+# --- an article that fails a run keeps its last good rows ----------------------------------------
+
+TIMEOUT = ArticleError(
+    SAMPLE.name, "parsing the article took longer than its 5 s budget", check_name="parse_timeout"
+)
+
+
+def _refuse(warehouse: Path, *refused: ArticleError, articles=()):
+    """A run that reads `articles` and refuses `refused`, as the flow loads it."""
+    run = new_run(run_date=RUN.run_date)
+    batch = validate_batch([normalize_file(a) for a in articles], RUN, list(refused))
+    return run, load_batch(warehouse, batch, run, raw_dir="raw")
+
+
+def _accounting_holds(warehouse: Path) -> None:
+    for run_id, rows_in, loaded, rejected, skipped in query(
+        warehouse, "SELECT run_id, rows_in, rows_loaded, rows_rejected, rows_skipped FROM load_runs"
+    ):
+        assert rows_in == loaded + rejected + skipped, run_id
+
+
+def test_a_refused_article_keeps_its_last_good_rows_and_says_why(tmp_path):
+    from flows.load.warehouse import stored_files
+
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    before = _all_rows(warehouse)
+    run, summary = _refuse(warehouse, TIMEOUT, articles=[ARTICLE_FINLAND])
+    assert (summary.articles_refused, summary.articles_stale) == (1, 1)
+    assert (
+        summary.rejected
+        == query(
+            warehouse,
+            "SELECT count(*) FROM rejected_rows WHERE article_id = ?",
+            [ARTICLE_FINLAND.name],
+        )[0][0]
+    )
+    after = _all_rows(warehouse)
+    for table in ("polls", "poll_results", "events", "source_cells", "article_tables"):
+        serbia = [row for row in after[table] if SAMPLE.name in str(row)]
+        assert serbia == before[table], table
+    # The refusal is on the article's row, not among the rows of its last good read.
+    assert query(
+        warehouse, "SELECT count(*) FROM rejected_rows WHERE article_id = ?", [SAMPLE.name]
+    ) == [(0,)]
+    assert query(
+        warehouse,
+        "SELECT last_error, last_error_at, run_id <> ? FROM articles WHERE article_id = ?",
+        [run.run_id, SAMPLE.name],
+    ) == [
+        ("parse_timeout: parsing the article took longer than its 5 s budget", run.started_at, True)
+    ]
+    assert query(
+        warehouse, "SELECT articles_refused, articles_stale FROM load_runs WHERE run_id = ?",
+        [run.run_id],
+    ) == [(1, 1)]  # fmt: skip
+    _accounting_holds(warehouse)
+    # Read again on the next run, changed or not: the failure may have been the machine's.
+    assert SAMPLE.name not in stored_files(warehouse)
+    assert ARTICLE_FINLAND.name in stored_files(warehouse)
+
+    load_sample(warehouse)  # a successful read replaces the rows and clears the failure
+    assert query(
+        warehouse, "SELECT last_error, last_error_at FROM articles WHERE article_id = ?",
+        [SAMPLE.name],
+    ) == [(None, None)]  # fmt: skip
+    assert SAMPLE.name in stored_files(warehouse)
+    _accounting_holds(warehouse)
+
+
+def test_a_refused_article_never_loaded_is_only_in_rejected_rows(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    gone = ArticleError("gone.txt", "the file vanished between listing and reading")
+    _, summary = _refuse(warehouse, gone, articles=[SAMPLE])
+    assert (summary.articles_refused, summary.articles_stale) == (1, 0)
+    assert query(warehouse, "SELECT count(*) FROM articles WHERE article_id = 'gone.txt'") == [(0,)]
+    _refuse(warehouse, gone)
+    assert query(
+        warehouse, "SELECT check_name, reason FROM rejected_rows WHERE article_id = 'gone.txt'"
+    ) == [("unreadable_file", "the file vanished between listing and reading")]
+    assert query(warehouse, "SELECT sum(articles_stale) FROM load_runs") == [(0,)]
