@@ -259,7 +259,7 @@ def test_a_run_that_cannot_open_its_warehouse_says_so_in_one_line(tmp_path):
     assert result.exit_code == 2
     (line,) = result.output.strip().splitlines()
     assert (
-        line.startswith(f"wikipoll: error: {not_a_file}: ") and "give another --warehouse" in line
+        line.startswith(f"wikipoll: error: {not_a_file}: ") and "give a --warehouse file" in line
     )
 
 
