@@ -258,9 +258,7 @@ def test_a_run_that_cannot_open_its_warehouse_says_so_in_one_line(tmp_path):
     result = runner.invoke(app, ["run", "--raw", str(raw), "--warehouse", str(not_a_file)])
     assert result.exit_code == 2
     (line,) = result.output.strip().splitlines()
-    assert (
-        line.startswith(f"wikipoll: error: {not_a_file}: ") and "give a --warehouse file" in line
-    )
+    assert line.startswith(f"wikipoll: error: {not_a_file}: ") and "give a --warehouse file" in line
 
 
 # --- query is a read-only, exact SQL client ------------------------------------------------------
