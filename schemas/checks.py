@@ -24,7 +24,14 @@ Severity = Literal["error", "warning"]
 Stage = Literal["read", "shape", "check"]
 
 # What a failing check costs: the whole file, the row, the one value, or nothing (a finding only).
-Outcome = Literal["file refused", "row rejected", "value refused", "row loads", "table reported"]
+Outcome = Literal[
+    "file refused",
+    "row rejected",
+    "value refused",
+    "row loads",
+    "table reported",
+    "article reported",
+]
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,10 @@ _DECLARED = (
         "table_not_read", "shape", "warning", "table reported",
         "a table of dates and numbers that was read as neither a poll nor a timeline table, "
         "with its header and why",
+    ),
+    Check(
+        "no_tables", "shape", "warning", "article reported",
+        "an article with no table at all: nothing in it could be read as polls or events",
     ),
     # --- the typed polls, before loading (pandera row checks in schemas/warehouse.py) ------------
     Check(

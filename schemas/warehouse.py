@@ -23,7 +23,8 @@ must be additive (a column whose type or meaning changes is a new column), must 
 those rows get, in `metadata={"upgrade_default": ...}`; `tests/check/test_contract.py` fails until
 the version is raised. Version 1 is every warehouse written before versions were recorded; version
 2 added `articles.last_error`, `articles.last_error_at`, `load_runs.articles_stale` and
-`schema_versions`.
+`schema_versions`; version 3 let `quality_warnings.table_index` be NULL, for a finding about a
+whole article (`no_tables`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from schemas.checks import check
 DATE_PRECISIONS = ["day", "month", "year"]
 
 # The version of the warehouse tables below: raise it with every change to them (see above).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @pandas_engine.Engine.register_dtype
@@ -539,8 +540,14 @@ class SkippedRow(Lineage):
 
 class QualityWarning(Lineage):
     """`quality_warnings`: checks a loaded poll failed at warning severity, values refused in
-    polls that loaded, and tables of dates and numbers that were not read."""
+    polls that loaded, tables of dates and numbers that were not read, and articles with no
+    table at all."""
 
+    table_index: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        ge=1,
+        description="1-based position of the table in the article; NULL for a finding about the whole article.",
+    )
     row_index: Series[pd.Int64Dtype] = pa.Field(
         nullable=True,
         description="1-based position of the row among the table's data rows; NULL for a finding about a whole table.",

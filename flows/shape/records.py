@@ -69,6 +69,15 @@ class NormalizedArticle:
 
 def normalize_article(article: Article) -> NormalizedArticle:
     result = NormalizedArticle(article)
+    if not article.tables:  # said, not left to silence: the file may not be what was meant
+        result.findings.append(
+            FindingRecord(
+                article_id=article.article_id, article_title=article.title,
+                source_path=article.source_path, table_index=None, row_index=None,
+                source_line=1, poll_id=None, check_name=check("no_tables").name, column_name="",
+                value="", detail="no table at all: nothing in the article could be read",
+            )
+        )  # fmt: skip
     for table in article.tables:
         classified = classify_table(table)
         result.tables.append(_table_record(article, classified))

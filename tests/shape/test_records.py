@@ -439,3 +439,18 @@ def test_answers_grouped_under_two_questions_are_summed_question_by_question():
         "Rajoy Approval",
         "Rajoy Disapproval",
     ]
+
+
+def test_an_article_with_no_table_is_reported_not_silent():
+    article = parse_article_text("= Just prose =\n\nNo tables here.\n", "prose.txt")
+    normalized = normalize_article(article)
+    assert (normalized.polls, normalized.events, normalized.rejected) == ([], [], [])
+    (finding,) = normalized.findings
+    assert finding["check_name"] == "no_tables"
+    assert finding["table_index"] is None and finding["source_path"].endswith("prose.txt")
+    assert "no table at all" in finding["detail"]
+
+
+def test_an_article_with_tables_has_no_no_tables_finding():
+    findings = normalize_file(SAMPLE).findings
+    assert "no_tables" not in {f["check_name"] for f in findings}
