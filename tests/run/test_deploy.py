@@ -3,7 +3,7 @@ process worker running its flow runs, one deployment run at a time, the rows in 
 process left behind.
 
 Every command is the one docs/deploy.md tells a user to type. The deployment is made from a copy
-of the files a checkout needs (flows/, schemas/, warehouse/views.sql, prefect.yaml), as from the
+of the files a checkout needs (flows/, schemas/, prefect.yaml), as from the
 checkout a worker runs in; the flow runs get a temporary raw folder and warehouse as parameters.
 """
 
@@ -91,12 +91,11 @@ def prefect(args: list[str], env: dict, cwd: Path, timeout: float = 180) -> str:
 
 
 def checkout_copy(target: Path) -> Path:
-    """What a worker's checkout holds that the flow needs: the code, the views, prefect.yaml."""
+    """What a worker's checkout holds that the flow needs: the code and prefect.yaml."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(REPO / "flows", target / "flows", ignore=ignore)
     shutil.copytree(REPO / "schemas", target / "schemas", ignore=ignore)
     (target / "warehouse").mkdir()
-    shutil.copy(REPO / "warehouse" / "views.sql", target / "warehouse" / "views.sql")
     shutil.copy(REPO / "prefect.yaml", target / "prefect.yaml")
     return target
 
@@ -336,9 +335,9 @@ def test_the_dockerfile_builds_from_the_lock_and_copies_what_exists():
             assert (REPO / source).exists(), f"the Dockerfile copies {source}, which is missing"
             assert not dockerignored(source), f".dockerignore leaves out {source}"
     copied = [source.rstrip("/") for *sources, _ in copies for source in sources]
-    # What the package needs to install and run: its code, the views the loader reads.
+    # What the package needs to install and run: its code (views.sql is package data in flows/).
     for needed in ["requirements.lock", "pyproject.toml", "README.md", "flows", "schemas",
-                   "warehouse/views.sql", "prefect.yaml"]:  # fmt: skip
+                   "prefect.yaml"]:  # fmt: skip
         assert needed in copied, needed
     runs = [arguments for keyword, arguments in steps if keyword == "RUN"]
     lock = next(i for i, run in enumerate(runs) if "pip install -r requirements.lock" in run)

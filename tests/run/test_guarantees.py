@@ -1,5 +1,7 @@
 """The README's guarantees, each proved with real processes: killed loads, runs at once,
-readers during loads, unwritable warehouses, hostile files."""
+readers during loads, unwritable warehouses, hostile files. The runs go to the test session's
+Prefect server (`prefect_env`), so none starts a server of its own; the processes a test kills are
+started with `prefect_server.reaped`, so nothing they started outlives the test."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests import prefect_server
 from tests.conftest import FIXTURES, SAMPLE, validate_files
 
 pytestmark = pytest.mark.prefect
@@ -21,8 +24,9 @@ pytestmark = pytest.mark.prefect
 WIKIPOLL = str(Path(sys.executable).parent / "wikipoll")
 
 
-def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), **extra}
+def environment(tmp_path: Path) -> dict[str, str]:
+    """For a run that must fail before Prefect starts: no server at all."""
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
     env.pop("PREFECT_API_URL", None)
     return env
 
@@ -33,37 +37,47 @@ def wikipoll(*args: str, env: dict[str, str], timeout: float = 600) -> subproces
     )
 
 
+def load_previous_state(raw: Path, warehouse: Path, prefect_env: dict[str, str]) -> None:
+    """The state a test starts from: one run of the flow, made in this process. What the tests
+    prove is in the `wikipoll run` processes that follow; a process for this one would first
+    spend some five seconds starting up."""
+    from flows.run.flow import wikipoll_flow
+
+    with prefect_server.client_of(prefect_env["PREFECT_API_URL"]):
+        summary = wikipoll_flow(raw_dir=str(raw), warehouse=str(warehouse)).summary
+    assert summary.articles > 0 and summary.rejected == 0
+
+
 def snapshot(warehouse: Path) -> dict[str, list]:
     tables = ["articles", "polls", "poll_results", "events", "source_cells", "rejected_rows"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
 
 
-def test_a_run_killed_mid_load_leaves_the_previous_state(raw_dir, tmp_path):
+def test_a_run_killed_mid_load_leaves_the_previous_state(raw_dir, tmp_path, prefect_env):
     warehouse = tmp_path / "w.duckdb"
-    env = environment(tmp_path)
-    assert (
-        wikipoll("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), env=env).returncode
-        == 0
-    )
+    env = prefect_env
+    load_previous_state(raw_dir, warehouse, env)
     before = snapshot(warehouse)
     shutil.copy(FIXTURES / "articles" / "finland_nato_relations.txt", raw_dir / "finland.txt")
-    paused = environment(tmp_path, WIKIPOLL_TEST_PAUSE_IN_LOAD="120")
-    victim = subprocess.Popen(
-        [WIKIPOLL, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--full-refresh"],
-        env=paused, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 180
-        for line in victim.stderr:
-            if "test pause in load" in line or time.monotonic() > deadline:
-                break
-        assert victim.poll() is None, "the run ended before it reached its load"
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=30)
-    finally:
-        if victim.poll() is None:
-            victim.kill()
+    # Whatever the killed run started (workers, a Prefect server) is killed with the test.
+    with prefect_server.reaped({**env, "WIKIPOLL_TEST_PAUSE_IN_LOAD": "120"}) as paused:
+        victim = subprocess.Popen(
+            [WIKIPOLL, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--full-refresh"],
+            env=paused, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 180
+            for line in victim.stderr:
+                if "test pause in load" in line or time.monotonic() > deadline:
+                    break
+            assert victim.poll() is None, "the run ended before it reached its load"
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(timeout=30)
+        finally:
+            if victim.poll() is None:
+                victim.kill()
+                victim.wait()
     # The file reopens, holding exactly what it held before the killed run.
     assert snapshot(warehouse) == before
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -79,9 +93,9 @@ def test_a_run_killed_mid_load_leaves_the_previous_state(raw_dir, tmp_path):
     assert statuses == [("completed",), ("interrupted",), ("completed",)]
 
 
-def test_two_runs_at_once_never_double_a_load(raw_dir, tmp_path):
+def test_two_runs_at_once_never_double_a_load(raw_dir, tmp_path, prefect_env):
     warehouse = tmp_path / "w.duckdb"
-    env = environment(tmp_path)
+    env = prefect_env
     shutil.copy(FIXTURES / "articles" / "finland_nato_relations.txt", raw_dir / "finland.txt")
     command = [
         WIKIPOLL,
@@ -114,35 +128,35 @@ def test_two_runs_at_once_never_double_a_load(raw_dir, tmp_path):
     assert completed == codes.count(0)
 
 
-def test_readers_never_fail_or_see_half_a_load(raw_dir, tmp_path):
+def test_readers_never_fail_or_see_half_a_load(raw_dir, tmp_path, prefect_env):
     warehouse = tmp_path / "w.duckdb"
-    env = environment(tmp_path)
-    assert (
-        wikipoll("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), env=env).returncode
-        == 0
-    )
-    loads = [
-        subprocess.Popen([WIKIPOLL, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse),
-                          "--full-refresh"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ]  # fmt: skip
+    env = prefect_env
+    load_previous_state(raw_dir, warehouse, env)
     seen: list[str] = []
     deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline:
-            if loads[-1].poll() is not None:
-                if len(loads) == 3:
-                    break
-                loads.append(subprocess.Popen(
-                    [WIKIPOLL, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--full-refresh"],
-                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
-            result = wikipoll("query", "SELECT (SELECT count(*) FROM polls) || '/' || (SELECT count(*) FROM poll_results)",
-                              "--warehouse", str(warehouse), "--format", "csv", "--wait", "120", env=env, timeout=180)  # fmt: skip
-            assert result.returncode == 0, result.stderr
-            seen.append(result.stdout.splitlines()[1])
-    finally:
-        for load in loads:
-            if load.poll() is None:
-                load.kill()
+    # A load still running when the test stops is killed, with what it started.
+    with prefect_server.reaped(env) as load_env:
+        loads = [
+            subprocess.Popen([WIKIPOLL, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse),
+                              "--full-refresh"], env=load_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ]  # fmt: skip
+        try:
+            while time.monotonic() < deadline:
+                if loads[-1].poll() is not None:
+                    if len(loads) == 3:
+                        break
+                    loads.append(subprocess.Popen(
+                        [WIKIPOLL, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--full-refresh"],
+                        env=load_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+                result = wikipoll("query", "SELECT (SELECT count(*) FROM polls) || '/' || (SELECT count(*) FROM poll_results)",
+                                  "--warehouse", str(warehouse), "--format", "csv", "--wait", "120", env=env, timeout=180)  # fmt: skip
+                assert result.returncode == 0, result.stderr
+                seen.append(result.stdout.splitlines()[1])
+        finally:
+            for load in loads:
+                if load.poll() is None:
+                    load.kill()
+                load.wait()
     assert all(load.returncode == 0 for load in loads)
     assert len(seen) >= 3
     assert set(seen) == {"9/27"}, f"a query saw a partial load: {sorted(set(seen))}"
@@ -161,8 +175,8 @@ def test_an_unwritable_warehouse_location_fails_clearly_and_changes_nothing(raw_
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
-def test_a_full_disk_fails_the_run_and_keeps_the_previous_state(raw_dir, tmp_path):
-    env = environment(tmp_path)
+def test_a_full_disk_fails_the_run_and_keeps_the_previous_state(raw_dir, tmp_path, prefect_env):
+    env = prefect_env
     disk = tmp_path / "small-disk"
     disk.mkdir()
     mounted = subprocess.run(
@@ -172,12 +186,7 @@ def test_a_full_disk_fails_the_run_and_keeps_the_previous_state(raw_dir, tmp_pat
         pytest.fail(f"could not mount a tmpfs to fill: {mounted.stderr.decode()}")
     try:
         warehouse = disk / "w.duckdb"
-        assert (
-            wikipoll(
-                "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), env=env
-            ).returncode
-            == 0
-        )
+        load_previous_state(raw_dir, warehouse, env)
         before = snapshot(warehouse)
         subprocess.run(
             ["dd", "if=/dev/zero", f"of={disk / 'filler'}", "bs=64k"], capture_output=True

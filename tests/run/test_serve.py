@@ -1,82 +1,31 @@
-"""Scheduled runs for real: a Prefect server on loopback, `wikipoll serve`, a triggered run."""
+"""Scheduled runs for real: a Prefect server on loopback (the test session's, see conftest.py),
+`wikipoll serve`, a triggered run."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 
+from tests import prefect_server
+from tests.prefect_server import free_port, wait_until
+
 WIKIPOLL = str(Path(sys.executable).parent / "wikipoll")
-PREFECT = str(Path(sys.executable).parent / "prefect")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(predicate, seconds: float, what: str, process: subprocess.Popen | None = None):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"{what}: the process exited with {process.returncode}")
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not within {seconds} s")
-
-
-@pytest.fixture
-def prefect_server(tmp_path):
-    """A real Prefect server on 127.0.0.1, its database (SQLite) under a temporary PREFECT_HOME."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-    }
-    env.pop("PREFECT_API_URL", None)
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    api_url = f"http://127.0.0.1:{port}/api"
-
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(healthy, 180, "the Prefect server to answer", server)
-        yield api_url, env
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 @pytest.mark.prefect
 @pytest.mark.timeout(600)
-def test_serve_schedules_a_deployment_and_its_run_loads(prefect_server, raw_dir, tmp_path):
-    api_url, env = prefect_server
-    env = {**env, "PREFECT_API_URL": api_url}
+def test_serve_schedules_a_deployment_and_its_run_loads(prefect_api, raw_dir, tmp_path):
+    api_url = prefect_api
+    # The runner looks for runs to start every second, not every 10 s (Prefect's default).
+    env = prefect_server.client_env(
+        api_url, tmp_path / "prefect-home", PREFECT_RUNNER_POLL_FREQUENCY="1"
+    )
     warehouse = tmp_path / "scheduled.duckdb"
     serve_log = (tmp_path / "serve.log").open("w")
     serving = subprocess.Popen(
@@ -107,7 +56,7 @@ def test_serve_schedules_a_deployment_and_its_run_loads(prefect_server, raw_dir,
         assert schedule.schedule.timezone == "Europe/Belgrade"
         assert schedule.active
 
-        flow_run = run_deployment("wikipoll/wikipoll-scheduled", timeout=300)
+        flow_run = run_deployment("wikipoll/wikipoll-scheduled", timeout=300, poll_interval=1)
         assert flow_run.state.is_completed(), flow_run.state
         with duckdb.connect(str(warehouse), read_only=True) as con:
             assert con.execute("SELECT count(*) FROM polls").fetchone() == (9,)
@@ -148,4 +97,4 @@ def test_serve_with_an_unreachable_server_says_so(raw_dir, tmp_path):
         env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert result.returncode == 2
-    assert "no Prefect server answers at" in result.stderr
+    assert "no Prefect server answers there" in result.stderr
