@@ -303,6 +303,7 @@ def _write_summary_json(report, path: Path) -> None:
             for error in report.refused
         ],
         "interrupted_runs": list(report.interrupted_runs),
+        "pruned": list(report.pruned),
     }  # fmt: skip
     try:
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -464,6 +465,8 @@ def _print_summary(report, quiet: bool = False) -> None:
         typer.echo(f"earlier run {run_id} was interrupted; recorded as such", err=True)
     for refused in report.refused:
         typer.echo(printable(f"not loaded: {refused}"), err=True)
+    for article_id in report.pruned:
+        typer.echo(printable(f"pruned: {article_id} (its file is gone)"), err=True)
 
 
 def _fit(text: str, width: int) -> str:
@@ -497,6 +500,7 @@ def validate(
     """Check every article without loading: exit 0 clean, 1 on any error (or warning with
     --strict), 2 when it could not run."""
     from flows.check.validate import combine_batches, validate_batch
+    from flows.read.dumps import DumpStats
     from flows.read.folder import iter_sources, source_size
     from flows.records import new_run
     from flows.run.batches import DUMP_BATCH_BYTES, stream_batches
@@ -505,9 +509,20 @@ def validate(
     _check_run_options(None, parse_budget, max_file_mb)
     folder = _raw_folder(raw)
     run = new_run(run_id="validate", run_date=run_date.date() if run_date else None)
-    items = ((item, source_size(item)) for item in iter_sources(folder))
+    max_bytes = int(max_file_mb * 1024**2)
+    duplicates: list[str] = []  # a title two pages of a dump hold: the latest revision is read
+
+    def note_duplicates(dump: Path, stats: DumpStats) -> None:
+        duplicates.extend(
+            f"{dump}: the title {title!r} is held by two pages: revision {kept} read, "
+            f"revision {dropped} left out (the latest revision is kept)"
+            for title, kept, dropped in stats.duplicates
+        )
+
+    sources = iter_sources(folder, on_dump=note_duplicates, max_page_bytes=max_bytes)
+    items = ((item, source_size(item)) for item in sources)
     batches = [
-        transform_isolated(batch.items, raw, run, parse_budget, None, int(max_file_mb * 1024**2))
+        transform_isolated(batch.items, raw, run, parse_budget, None, max_bytes)
         for batch in stream_batches(items, DUMP_BATCH_BYTES)
     ]
     validated = combine_batches(batches) if batches else validate_batch([], run)
@@ -528,16 +543,24 @@ def validate(
             typer.echo(finding_line(finding))
     errors = sum(finding["severity"] == "error" for finding in found)
     warnings = len(found) - errors
-    pages = len(validated.frames["articles"]) + len(validated.refused_files) - len(folder.files)
+    for line in duplicates:
+        typer.echo(printable(line), err=True)
+    sources_read = len(validated.frames["articles"]) + len(validated.refused_files)
+    pages = sources_read - len(folder.files) - len(folder.not_regular)
     typer.echo(
         f"{errors} errors, {warnings} warnings in {len(folder.files)} article files "
         + (f"and {pages} dump pages " if folder.dumps else "")
+        + (f"({_not_files(len(folder.not_regular))}) " if folder.not_regular else "")
         + f"({len(validated.frames['polls'])} polls, {len(validated.frames['events'])} events "
         "would load)",
         err=output_format is not OutputFormat.text,
     )
     if errors or (strict and warnings):
         raise typer.Exit(1)
+
+
+def _not_files(count: int) -> str:
+    return "and 1 entry that is not a file" if count == 1 else f"and {count} entries not files"
 
 
 @app.command()

@@ -195,3 +195,38 @@ def load_sample(warehouse: Path, article: Path = SAMPLE, refused=()):
 def query(warehouse: Path, sql: str, params=()):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params).fetchall()
+
+
+def write_multistream_dump(path: Path, pages: list[str], streams_kept: int | None = None) -> Path:
+    """A `.xml.bz2` dump written as Wikimedia's multistream dumps are: the header, each page and
+    the closing tag each a bz2 stream of their own. With `streams_kept`, only the first that many
+    streams are written: the file is cut on a stream boundary, so bz2 sees no error and only the
+    XML is left unfinished."""
+    head, tail = dump_xml(["\x00"]).split("\x00")
+    streams = [bz2.compress(part.encode("utf-8")) for part in [head, *pages, tail]]
+    path.write_bytes(b"".join(streams[:streams_kept]))
+    return path
+
+
+BIG_TEXT_UNIT = "{| class=wikitable\n| lorem ipsum dolor sit amet || 45% |}\n"  # 56 bytes
+
+
+def write_big_page_dump(
+    path: Path, before: list[str], title: str, text_mib: int, after: list[str]
+) -> Path:
+    """A `.xml.bz2` dump holding, between `before` and `after`, one page whose text is
+    `text_mib` MiB of `BIG_TEXT_UNIT`: concatenated bz2 streams, one MiB compressed once and
+    repeated, so a 200 MiB page costs a few kB and milliseconds to write."""
+    marker = "\x00"
+    head, tail = dump_xml([*before, marker, *after]).split(marker)
+    page_head, page_tail = page_xml(
+        title, 0, 999_999, [(999_999, "2024-06-01T00:00:00Z", marker)]
+    ).split(marker)
+    mib = (BIG_TEXT_UNIT * (1024**2 // len(BIG_TEXT_UNIT) + 1)).encode()[: 1024**2]
+    with path.open("wb") as out:
+        out.write(bz2.compress((head + page_head).encode("utf-8")))
+        block = bz2.compress(mib)
+        for _ in range(text_mib):
+            out.write(block)
+        out.write(bz2.compress((page_tail + tail).encode("utf-8")))
+    return path

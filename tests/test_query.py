@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tests.builders import load_sample, query
-from tests.conftest import ARTICLES, SAMPLE
+from tests.conftest import ARTICLES, REPO, SAMPLE
 
 runner = CliRunner()
 
@@ -324,3 +325,42 @@ def test_query_json_is_valid_json_of_values(tmp_path):
         csv_out.stdout.splitlines()[1]
         == ',,P3DT4H,"[1, 2]","{""a"": 1, ""b"": [""2024-03-07""]}",1.25,12:30:00'
     )
+
+
+# --- the README's queries print what it shows ------------------------------------------------------
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+# A query in a shell block, then the block of what it prints.
+EXAMPLE = re.compile(r'```sh\n\.venv/bin/wikipoll query "([^"\n]+)"\n```\n```\n(.*?)```', re.S)
+
+
+@pytest.mark.parametrize(
+    ("sql", "printed"),
+    EXAMPLE.findall(README),
+    ids=lambda value: value[:40] if "\n" not in value else "",
+)
+def test_every_example_query_of_the_readme_prints_what_it_shows(tmp_path, sql, printed):
+    warehouse = tmp_path / "w.duckdb"
+    load_sample(warehouse)
+    result = runner.invoke(app, ["query", sql, "--warehouse", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == printed
+
+
+def test_the_readme_has_example_queries():
+    assert len(EXAMPLE.findall(README)) >= 4
+
+
+def test_the_readme_data_dictionary_query_gives_the_contracts_columns_with_comments(warehouse):
+    from schemas.warehouse import WAREHOUSE_TABLES
+
+    (sql,) = re.findall(r'wikipoll query "(SELECT table_name, column_name, comment [^"]+)"', README)
+    rows = query(warehouse, sql)
+    contract = {
+        (table, column)
+        for table, model in WAREHOUSE_TABLES.items()
+        for column in model.to_schema().columns
+    }
+    assert {(table, column) for table, column, _ in rows} == contract
+    assert len(rows) == len(contract)
+    assert all(comment for _, _, comment in rows), "a column without its comment"

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import importlib.resources as resources
 import os
 import re
 import shutil
@@ -62,7 +63,8 @@ from flows.records import RunInfo
 from flows.settings import DEFAULTS, settings
 from schemas.warehouse import SCHEMA_VERSION, WAREHOUSE_TABLES, LoadRun
 
-VIEWS_SQL = Path(__file__).resolve().parents[2] / "warehouse" / "views.sql"
+# Package data (pyproject.toml), so an installed wikipoll finds it wherever it runs.
+VIEWS_SQL = resources.files("flows.load").joinpath("views.sql")
 
 # Tables whose rows belong to one article through an article_id column.
 _ARTICLE_TABLES = ("articles", "article_tables", "polls", "events", "rejected_rows",
@@ -731,8 +733,8 @@ class WarehouseLoad:
         self.spooled_files, self.spooled_articles = {}, set()
         shutil.rmtree(self.spool_dir, ignore_errors=True)
 
-    def prune(self, keep: set[str]) -> int:
-        """Delete every article not in `keep` (their files are gone); returns how many."""
+    def prune(self, keep: set[str]) -> list[str]:
+        """Delete every article not in `keep` (their files are gone); returns their ids."""
         assert self.con is not None
         self.load_spooled()
         stored = {row[0] for row in self.con.execute("SELECT article_id FROM articles").fetchall()}
@@ -741,7 +743,7 @@ class WarehouseLoad:
         gone = sorted(stored - keep)
         _delete_articles(self.con, gone)
         self.summary.articles_pruned += len(gone)
-        return len(gone)
+        return gone
 
     def __exit__(self, kind, error, traceback_) -> None:
         assert self.con is not None

@@ -30,10 +30,17 @@ from prefect.utilities.annotations import quote
 from flows.check.summary import article_summaries, validation_markdown
 from flows.check.validate import ValidatedBatch, combine_batches, validate_batch
 from flows.load.warehouse import LoadSummary, WarehouseLoad, begin_run, fail_run, stored_files
-from flows.read.dumps import DumpStats, iter_dump
+from flows.read.dumps import DumpStats
 from flows.read.errors import ArticleError
 from flows.read.files import source_path_of
-from flows.read.folder import RawFolder, SourceItem, find_sources, source_size
+from flows.read.folder import (
+    RawFolder,
+    SourceItem,
+    find_sources,
+    iter_dump_items,
+    not_regular_errors,
+    source_size,
+)
 from flows.records import RunInfo, new_run
 from flows.run.batches import DUMP_BATCH_BYTES, plan_batches, split_unchanged, stream_batches
 from flows.run.progress import ArticleProgress
@@ -93,51 +100,79 @@ class LoadPlan:
     unchanged: int
     budget_seconds: float
     full_refresh: bool
+    max_file_bytes: int
+
+
+@dataclass
+class LoadResult:
+    summary: LoadSummary
+    dump_articles: list[pd.DataFrame]  # per dump batch, its articles' counts (article_summaries)
+    dump_refused: list[ArticleError]  # dump pages refused, and dumps that could not be read whole
+    pruned: list[str]  # with --prune: the articles deleted because their files are gone
 
 
 @task(name="load into DuckDB", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def load_task(warehouse: Path, plan: LoadPlan, run: RunInfo, raw_dir: Path) -> LoadSummary:
+def load_task(warehouse: Path, plan: LoadPlan, run: RunInfo, raw_dir: Path) -> LoadResult:
     logger = get_run_logger()
+    dump_articles: list[pd.DataFrame] = []
+    dump_refused: list[ArticleError] = []
+    pruned: list[str] = []
     with WarehouseLoad(warehouse, run, raw_dir.as_posix()) as load:
         load.write(plan.validated)
         keep = set(plan.keep) if plan.keep is not None else None
         for dump in plan.dumps:
-            stats = load_dump(load, dump, run, plan.stored, plan.budget_seconds,
-                              plan.full_refresh, keep)  # fmt: skip
+            stats = load_dump(load, dump, raw_dir, run, plan, keep, dump_articles, dump_refused)
             logger.info("%s: %s", dump.name, stats)
+            for title, kept, dropped in stats.duplicates:
+                logger.warning(
+                    "%s: the title %r is held by two pages: revision %d read, revision %d left "
+                    "out (the latest revision is kept)", dump.name, title, kept, dropped,
+                )  # fmt: skip
         load.summary.articles_unchanged += plan.unchanged
         if keep is not None:
             pruned = load.prune(keep)
-            logger.info("pruned %d articles whose files are gone", pruned)
-    return load.summary
+            logger.info("pruned %d articles whose files are gone: %s", len(pruned),
+                        ", ".join(pruned) or "none")  # fmt: skip
+    return LoadResult(load.summary, dump_articles, dump_refused, pruned)
 
 
 def load_dump(
     load: WarehouseLoad,
     dump: Path,
+    raw_dir: Path,
     run: RunInfo,
-    stored: dict[str, tuple],
-    budget_seconds: float,
-    full_refresh: bool,
+    plan: LoadPlan,
     keep: set[str] | None,
+    articles: list[pd.DataFrame],
+    refused: list[ArticleError],
 ) -> DumpStats:
     """Stream a dump into an open load: batches of pages are transformed and validated in a
     worker process and written, so memory holds one batch, never the dump. A page whose text is
-    unchanged since its last load is counted and not read again."""
+    unchanged since its last load is counted and not read again. A page over the size limit, and
+    a dump that cannot be read to its end, are refused (`iter_dump_items`): the pages read
+    before a break load, and the run goes on. The run's per-article table gets each batch's
+    articles (`articles`), and its refused list the refusals (`refused`)."""
     stats = DumpStats()
 
     def changed_pages() -> Iterator[tuple[SourceItem, int]]:
-        for page in iter_dump(dump, stats=stats):
+        for page in iter_dump_items(dump, raw_dir, stats, plan.max_file_bytes):
             if keep is not None:
                 keep.add(page.source_path)
-            known = stored.get(page.source_path)
-            if not full_refresh and known is not None and known[2] == page.sha256:
+            if isinstance(page, ArticleError):
+                yield page, 0
+                continue
+            known = plan.stored.get(page.source_path)
+            if not plan.full_refresh and known is not None and known[2] == page.sha256:
                 load.summary.articles_unchanged += 1
                 continue
             yield page, source_size(page)
 
     for batch in stream_batches(changed_pages(), DUMP_BATCH_BYTES):
-        load.spool(transform_isolated(batch.items, dump.parent, run, budget_seconds))
+        validated = transform_isolated(batch.items, dump.parent, run, plan.budget_seconds,
+                                       max_bytes=plan.max_file_bytes)  # fmt: skip
+        articles.append(article_summaries(validated))
+        refused.extend(validated.refused_files)
+        load.spool(validated)
     return stats
 
 
@@ -147,6 +182,7 @@ class RunReport:
     articles: pd.DataFrame  # one row per article file loaded: see article_summaries
     refused: list[ArticleError]
     interrupted_runs: list[str]
+    pruned: list[str]  # articles deleted because their files are gone (--prune)
 
 
 @flow(
@@ -176,6 +212,7 @@ def wikipoll_flow(
     try:
         stored = stored_files(warehouse_path)
         changed, unchanged = split_unchanged(sources.files, raw, stored, full_refresh)
+        changed = [*not_regular_errors(sources), *changed]  # named and counted, never opened
         batches = plan_batches(changed, workers or worker_count())
         logger.info(
             "%d article files in %s: %d unchanged since their last load, %d to read in %d "
@@ -200,14 +237,18 @@ def wikipoll_flow(
         keep = None
         if prune:
             keep = {source_path_of(path, raw) for path in sources.files}
+            keep |= {error.source_path for error in validated.refused_files}
         plan = LoadPlan(validated, sources.dumps, stored, keep, len(unchanged),
-                        parse_budget_seconds, full_refresh)  # fmt: skip
+                        parse_budget_seconds, full_refresh, max_file_bytes)  # fmt: skip
         # quote(): Prefect would otherwise walk every value of these inputs looking for futures.
-        summary = load_task(warehouse_path, quote(plan), run, raw)
+        loaded = load_task(warehouse_path, quote(plan), run, raw)
+        summary = loaded.summary
+        for refused in loaded.dump_refused:
+            logger.warning("%s", refused)
     except BaseException as error:
         fail_run(warehouse_path, run, error)
         raise
-    articles = article_summaries(validated)
+    articles = pd.concat([article_summaries(validated), *loaded.dump_articles], ignore_index=True)
     publish_artifacts(articles, quote(validated))
     logger.info(
         "loaded %d articles (%d unchanged, %d pruned, %d refused of which %d keep stale rows): "
@@ -216,7 +257,8 @@ def wikipoll_flow(
         summary.articles_stale, summary.polls, summary.events, summary.rejected,
         summary.repaired, warehouse_path,
     )  # fmt: skip
-    return RunReport(summary, articles, validated.refused_files, interrupted)
+    refused = [*validated.refused_files, *loaded.dump_refused]
+    return RunReport(summary, articles, refused, interrupted, loaded.pruned)
 
 
 def _task_runner() -> object:

@@ -19,6 +19,7 @@ from flows.load.warehouse import load_batch
 from flows.read.files import find_article_files
 from flows.records import new_run
 from flows.run.workers import transform_files
+from tests import prefect_server
 from tests.conftest import ARTICLES, RUN, SAMPLE
 
 
@@ -138,14 +139,12 @@ def test_validate_exits_2_when_it_cannot_run(tmp_path):
 
 
 @pytest.mark.prefect
-def test_the_prefect_flow_runs_and_loads(raw_dir, tmp_path):
-    from prefect.testing.utilities import prefect_test_harness
-
+def test_the_prefect_flow_runs_and_loads(raw_dir, tmp_path, prefect_api):
     from flows.run.flow import wikipoll_flow
 
     warehouse = tmp_path / "w.duckdb"
     write_bad_articles(raw_dir)
-    with prefect_test_harness():
+    with prefect_server.client_of(prefect_api):  # the session's server, as a test harness would
         state = wikipoll_flow(raw_dir=str(raw_dir), warehouse=str(warehouse), return_state=True)
         assert state.is_completed()
         report = state.result()
@@ -175,16 +174,21 @@ def read_artifacts(flow_run_id) -> dict:
     return {artifact.key: artifact for artifact in artifacts}
 
 
-def run_wikipoll(*args: str, home: Path) -> subprocess.CompletedProcess:
+def run_wikipoll(*args: str, home: Path, api_url: str | None = None) -> subprocess.CompletedProcess:
+    """`wikipoll` as a user runs it: in Prefect's local ephemeral mode, or against the Prefect
+    server at `api_url`."""
     env = {**os.environ, "PREFECT_HOME": str(home / "prefect-home")}
     env.pop("PREFECT_API_URL", None)
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     command = [str(Path(sys.executable).parent / "wikipoll"), *args]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.mark.prefect
-def test_wikipoll_run_end_to_end_twice(raw_dir, tmp_path):
+def test_wikipoll_run_end_to_end_twice(raw_dir, tmp_path, prefect_api):
     warehouse = tmp_path / "warehouse" / "wikipoll.duckdb"
+    # The first run as `make run` does it: no server, Prefect's local ephemeral mode.
     first = run_wikipoll("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), home=tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "serbia_nato_relations.txt" in first.stdout
@@ -192,12 +196,20 @@ def test_wikipoll_run_end_to_end_twice(raw_dir, tmp_path):
         "1 articles loaded, 0 unchanged, 0 pruned; 9 polls, 6 events, 0 rejected, 6 repaired, "
         "0 warnings; rows: 15 in = 15 loaded + 0 rejected + 0 skipped"
     ) in first.stdout
-    # Nothing changed: the article is not read again, and the warehouse keeps its rows.
+    # Nothing changed: the article is not read again, and the warehouse keeps its rows. This
+    # run goes to a Prefect server (PREFECT_API_URL), as a scheduled or shared setup runs.
+    summary_json = tmp_path / "summary.json"
     second = run_wikipoll(
-        "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), home=tmp_path
-    )
+        "run", "--raw", str(raw_dir), "--warehouse", str(warehouse),
+        "--summary-json", str(summary_json), home=tmp_path, api_url=prefect_api,
+    )  # fmt: skip
     assert second.returncode == 0, second.stderr[-2000:]
     assert "0 articles loaded, 1 unchanged, 0 pruned; 0 polls" in second.stdout
+    # The machine-readable summary, for orchestration outside Prefect.
+    document = json.loads(summary_json.read_text(encoding="utf-8"))
+    assert document["counts"]["articles_unchanged"] == 1 and document["counts"]["polls"] == 0
+    assert (document["refused"], document["pruned"], document["articles"]) == ([], [], [])
+    assert document["run_id"] in second.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM polls").fetchone() == (9,)
         assert con.execute("SELECT count(*) FROM events").fetchone() == (6,)

@@ -4,7 +4,12 @@ pruning only when asked, broken articles stopped by the time budget, dumps, Dask
 from __future__ import annotations
 
 import bz2
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -12,17 +17,17 @@ import duckdb
 import pytest
 
 from flows.check.validate import AccountingError, account_rows
+from tests import prefect_server
 from tests.conftest import FIXTURES, RUN, SAMPLE, validate_files
 
 pytestmark = pytest.mark.prefect
 
 
 @pytest.fixture(scope="module")
-def prefect():
-    """One Prefect test harness for the module: each flow run then costs a second, not ten."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness():
+def prefect(prefect_api):
+    """Flow runs in this process go to the session's Prefect server: each costs a second or two,
+    where a Prefect test harness would first start a server of its own (ten seconds and more)."""
+    with prefect_server.client_of(prefect_api):
         yield
 
 
@@ -67,8 +72,8 @@ def test_removed_files_are_pruned_only_when_asked(prefect, raw_dir, tmp_path):
     kept = run_flow(raw_dir, warehouse).summary
     assert kept.articles_pruned == 0
     assert rows(warehouse, "SELECT count(*) FROM articles") == [(2,)]
-    pruned = run_flow(raw_dir, warehouse, prune=True).summary
-    assert pruned.articles_pruned == 1
+    report = run_flow(raw_dir, warehouse, prune=True)
+    assert (report.summary.articles_pruned, report.pruned) == (1, ["finland.txt"])  # named
     assert rows(warehouse, "SELECT article_id FROM articles") == [(SAMPLE.name,)]
     for table in (
         "polls",
@@ -98,7 +103,7 @@ def test_an_article_over_its_parse_budget_is_stopped_and_the_rest_load(prefect, 
     assert elapsed < 60, f"the run took {elapsed:.0f} s"
     (refused,) = report.refused
     assert refused.source_path == "broken.wiki" and refused.check_name == "parse_timeout"
-    assert "2 s budget" in refused.reason
+    assert "(--parse-budget 2 s" in refused.reason
     assert report.summary.polls == 9
     assert rows(
         warehouse, "SELECT check_name FROM rejected_rows WHERE source_path = 'broken.wiki'"
@@ -250,3 +255,116 @@ def test_text_that_looks_like_sql_or_markup_is_stored_as_text(prefect, tmp_path)
     assert rows(warehouse, "SELECT pollster, client FROM polls") == [
         ("Robert'); DROP TABLE polls;--", "<script>alert(1)</script>")
     ]
+
+
+# --- what a stopped run leaves ----------------------------------------------------------------------
+
+WIKIPOLL = str(Path(sys.executable).parent / "wikipoll")
+
+
+def read_stderr_until(process: subprocess.Popen, text: str, seconds: float) -> list[str]:
+    """The lines of the process's stderr up to the one holding `text`; fails if the process ends
+    first or `seconds` pass (a thread reads, so a silent process cannot block the test)."""
+    lines: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        for line in process.stderr:
+            lines.append(line)
+            if text in line:
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + seconds
+    while not found.wait(0.2):
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = "".join(lines[-20:])
+            pytest.fail(f"{text!r} not seen in the run's stderr (exit {process.poll()}):\n{tail}")
+    return lines
+
+
+@pytest.mark.leaks
+def test_a_run_stopped_with_sigterm_stops_the_prefect_server_it_started(raw_dir, tmp_path):
+    """`wikipoll run` without PREFECT_API_URL (`make run`) starts an ephemeral Prefect server in a
+    process of its own. SIGTERM (a scheduler or `kill` stopping the run) must stop that server
+    too: Prefect stops it only at interpreter exit, which Python's default SIGTERM skips, so it
+    would live on, adopted by init, on every stopped run."""
+    warehouse = tmp_path / "w.duckdb"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"),
+           "WIKIPOLL_TEST_PAUSE_IN_LOAD": "300"}  # fmt: skip
+    env.pop("PREFECT_API_URL", None)
+    # Whatever happens, nothing this run started outlives the test.
+    with prefect_server.reaped(env) as env:
+        run = subprocess.Popen(
+            [WIKIPOLL, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        read_stderr_until(run, "test pause in load", 240)
+        servers = prefect_server.ephemeral_servers_of(run.pid)
+        assert servers, "the run in ephemeral mode started no Prefect server of its own"
+        run.send_signal(signal.SIGTERM)
+        try:
+            run.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the run did not stop within 60 s of SIGTERM")
+        left = [
+            p for p in servers if (now := prefect_server.read_proc(p.pid)) and now.argv == p.argv
+        ]
+        assert left == [], f"the run's Prefect server outlived it: {left}"
+        assert run.returncode == 130
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = {
+            name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        assert "polls" not in tables or con.execute("SELECT count(*) FROM polls").fetchone() == (0,)
+
+
+# --- one bad input costs itself, never the run -------------------------------------------------------
+
+
+def test_a_cut_dump_a_fifo_and_a_title_held_twice_cost_themselves_only(prefect, raw_dir, tmp_path):
+    from tests.builders import WIKITEXT, dump_xml, page_xml, write_dump
+
+    # Random filler keeps bz2 from packing every page into its first block, so the first half of
+    # the file holds whole blocks, and so whole pages.
+    filler = [os.urandom(3000).hex() for _ in range(30)]
+    pages = [
+        page_xml(f"Poll article {n}", 0, 1000 + n,
+                 [(n * 10, "2024-01-01T00:00:00Z", f"{WIKITEXT}<!-- {filler[n]} -->")])
+        for n in range(30)
+    ]  # fmt: skip
+    whole = bz2.compress(dump_xml(pages).encode("utf-8"), compresslevel=1)
+    (raw_dir / "cut.xml.bz2").write_bytes(whole[: len(whole) // 2])
+    twice = [
+        page_xml("Held twice", 0, 1, [(7, "2024-01-01T00:00:00Z", WIKITEXT)]),
+        page_xml("Held twice", 0, 2, [(5, "2023-01-01T00:00:00Z", "{| class=wikitable\n|}")]),
+    ]
+    write_dump(raw_dir / "twice.xml", dump_xml(twice))
+    os.mkfifo(raw_dir / "pipe.txt")
+    warehouse = tmp_path / "w.duckdb"
+
+    report = run_flow(raw_dir, warehouse)
+
+    refused = {error.source_path: error.reason for error in report.refused}
+    assert sorted(refused) == ["cut.xml.bz2", "pipe.txt"]
+    assert refused["pipe.txt"] == "a FIFO (named pipe), not a regular file: not opened"
+    assert refused["cut.xml.bz2"].startswith("truncated after ")
+    read_before_cut = int(refused["cut.xml.bz2"].split()[2])
+    assert refused["cut.xml.bz2"].endswith("; the pages before it were read")
+    cut_pages = rows(warehouse, "SELECT count(*) FROM articles WHERE article_id LIKE 'dump:cut%'")
+    assert cut_pages == [(read_before_cut,)] and 0 < read_before_cut < 30
+    # The title held twice loads once, from its latest revision; the sample file loads whole.
+    assert rows(
+        warehouse, "SELECT revision_id FROM articles WHERE article_id = 'dump:twice.xml#Held twice'"
+    ) == [(7,)]
+    assert rows(warehouse, f"SELECT count(*) FROM polls WHERE article_id = '{SAMPLE.name}'") == [
+        (9,)
+    ]
+    # The refusals are in the warehouse, named, with their reasons.
+    assert rows(
+        warehouse,
+        "SELECT source_path, check_name FROM rejected_rows WHERE row_index IS NULL ORDER BY 1",
+    ) == [("cut.xml.bz2", "unreadable_file"), ("pipe.txt", "unreadable_file")]
+    # Dump pages are in the run's per-article table.
+    assert "dump:twice.xml#Held twice" in set(report.articles["article_id"])
