@@ -21,12 +21,11 @@ WORKDIR /opt/wikipoll
 # The dependencies first, in their own layer: a code change does not reinstall them.
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
-# The package, installed in place (editable, as `make install` does): the loader reads
-# warehouse/views.sql beside flows/, and a worker's flow runs load flows/run/flow.py from here.
+# The package, installed in place (editable, as `make install` does): a worker's flow runs load
+# flows/run/flow.py from here (prefect.yaml's entrypoint).
 COPY pyproject.toml README.md prefect.yaml ./
 COPY flows/ flows/
 COPY schemas/ schemas/
-COPY warehouse/views.sql warehouse/views.sql
 RUN pip install --no-deps -e . \
     && wikipoll --help > /dev/null
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import shlex
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows import report
 from flows.check.validate import validate_batch
 from flows.load.warehouse import WarehouseError, load_batch
 from flows.read.errors import ArticleError
@@ -132,6 +135,25 @@ def query(warehouse: Path, sql: str):
         return con.execute(sql).fetchall()
 
 
+def main_chart(section: Node) -> Node:
+    """The chart of every poll and event (the second panel, of the last months, is `zoom`)."""
+    (chart,) = [c for c in section.all("svg", "chart") if "zoom" not in c.classes()]
+    return chart
+
+
+def answer_marks(chart: Node) -> list[Node]:
+    """One circle per answer of each poll the chart links to its row."""
+    return [c for point in chart.all("g", "point") for c in point.all("circle")]
+
+
+def headline(doc: Node) -> dict[str, str]:
+    """The header's totals of the warehouse, by what they count (the class of each figure)."""
+    return {
+        next(c for c in li.classes() if c not in ("stat", "zero")): li.one("b").text()
+        for li in doc.one("header").all("li", "stat")
+    }
+
+
 # --- the page ----------------------------------------------------------------------------------
 
 
@@ -140,10 +162,13 @@ def test_sample_report_has_one_chart_the_polls_and_the_events(tmp_path):
     _, doc = render(warehouse, tmp_path)
     (serbia,) = sections(doc).values()
     assert serbia.one("h2").text() == "Serbia–NATO relations"
-    chart = serbia.one("svg", "chart")
-    assert len(chart.all("g", "point")) == 27  # 9 polls × 3 answers
-    series = {p.attrs["data-option"] for p in chart.all("g", "point")}
+    chart = main_chart(serbia)
+    assert len(chart.all("g", "point")) == 9  # one per poll, linked to its row
+    assert len(answer_marks(chart)) == 27  # 9 polls × 3 answers
+    series = {c.attrs["data-option"] for c in answer_marks(chart)}
     assert series == {"Support", "Opposed", "Neutral or"}
+    # The polling average, one line per answer, from the view poll_trend.
+    assert {t.attrs["data-option"] for t in chart.all("path", "trend")} == series
     legend = [li.text() for li in serbia.one("ul", "legend").all("li")]
     assert legend == ["Support", "Opposed", "Neutral or"]
     years = [t.text() for t in chart.one("g", "axis").all("text")]
@@ -171,19 +196,51 @@ def test_sample_report_has_one_chart_the_polls_and_the_events(tmp_path):
     assert first[8] == "realigned: 7 cells for 8 columns, read with 'Client' missing"
     assert not serbia.all("table", "rejected") and "No rows rejected." in serbia.text()
 
+    # The polls span 2007 to 2024: the last two years are drawn again, on their own axis.
+    zoom = serbia.one("svg", "zoom")
+    assert zoom.attrs["aria-label"].startswith("The last 24 months, March 2022 to February 2024")
+    zoomed = query(
+        warehouse, "SELECT count(*) FROM poll_answers WHERE fieldwork_midpoint >= DATE '2022-03-01'"
+    )[0][0]
+    assert len(answer_marks(zoom)) == zoomed > 0
+
 
 def test_the_header_names_the_latest_run_and_its_counts(tmp_path):
     warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
     _, doc = render(warehouse, tmp_path)
     header = doc.one("header")
-    assert "test-run" in header.one("p", "run").text()
-    stats = {li.text().split(" ", 1)[1]: li.one("b").text() for li in header.all("li", "stat")}
-    assert stats == {
+    run = header.one("p", "run").text()
+    assert "test-run" in run and "1 loaded, 0 unchanged, 0 refused" in run
+    assert headline(doc) == {
         "articles": "1", "polls": "9", "events": "6", "rejected": "0", "warnings": "0",
-        "repaired": "6", "skipped": "0", "files refused": "0", "kept stale": "0",
+        "repaired": "6", "skipped": "0", "stale": "0",
     }  # fmt: skip
+    assert [li.text() for li in header.all("li", "stat")][:2] == ["1 article", "9 polls"]
     finished = query(warehouse, "SELECT finished_at FROM load_runs")[0][0]
     assert f"{finished:%Y-%m-%d %H:%M:%S}" in header.text()
+
+
+def test_the_headline_describes_the_warehouse_after_a_no_change_run(tmp_path):
+    from flows.load.warehouse import WarehouseLoad
+    from flows.records import new_run
+
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
+    # What the flow does when no file changed: an empty batch, the file counted as unchanged.
+    quiet = new_run(run_id="no-change-run", run_date=RUN.run_date)
+    with WarehouseLoad(warehouse, quiet, "raw") as load:
+        load.write(validate_batch([], quiet))
+        load.summary.articles_unchanged += 1
+    assert query(warehouse, "SELECT articles, polls FROM load_runs WHERE run_id = 'no-change-run'") == [(0, 0)]  # fmt: skip
+
+    _, doc = render(warehouse, tmp_path)
+    assert headline(doc)["articles"] == "1" and headline(doc)["polls"] == "9"
+    assert headline(doc)["events"] == "6"
+    run = doc.one("header").one("p", "run").text()
+    assert "no-change-run" in run and "0 loaded, 1 unchanged" in run and "0 polls" in run
+    (serbia,) = sections(doc).values()
+    assert len(answer_marks(main_chart(serbia))) == 27
+    note = serbia.one("p", "stale").text()
+    assert "Loaded by an earlier run, test-run" in note and "did not load it again" in note
 
 
 def test_each_poll_row_links_back_to_its_source_line(tmp_path):
@@ -212,21 +269,24 @@ def test_each_poll_row_links_back_to_its_source_line(tmp_path):
 def test_points_sit_at_the_middle_of_the_fieldwork_with_a_bar_unless_day_precise(tmp_path):
     warehouse = build_warehouse(tmp_path / "w.duckdb", FINLAND)
     _, doc = render(warehouse, tmp_path)
-    chart = doc.one("svg", "chart")
+    chart = main_chart(doc)
     precision = dict(query(warehouse, "SELECT poll_id, date_precision FROM polls"))
     assert sorted(set(precision.values())) == ["day", "month", "year"]
     points = chart.all("g", "point")
-    assert len(points) == query(warehouse, "SELECT count(*) FROM poll_results")[0][0] == 25
+    assert len(answer_marks(chart)) == query(warehouse, "SELECT count(*) FROM poll_results")[0][0] == 25  # fmt: skip
     for point in points:
-        circle = point.one("circle")
+        circles = point.all("circle")
         kind = precision[point.attrs["data-poll-id"]]
         spans = point.all("path", "span")
+        assert len({c.attrs["cx"] for c in circles}) == 1  # the answers of a poll share its day
         if kind == "day":
-            assert spans == [] and "dot" in circle.classes()
-        else:
+            assert spans == [] and all("dot" in c.classes() for c in circles)
+            continue
+        assert len(spans) == len(circles)  # a bar per answer
+        for circle, span in zip(circles, spans, strict=True):
             # M x1 y-3 v6  M x1 y H x2  M x2 y-3 v6: a bar from start to end with end caps
-            x1 = float(re.match(r"M([\d.]+) ", spans[0].attrs["d"]).group(1))
-            x2 = float(re.search(r"H([\d.]+)", spans[0].attrs["d"]).group(1))
+            x1 = float(re.match(r"M([\d.]+) ", span.attrs["d"]).group(1))
+            x2 = float(re.search(r"H([\d.]+)", span.attrs["d"]).group(1))
             assert x1 < x2 and abs(float(circle.attrs["cx"]) - (x1 + x2) / 2) < 0.15
             assert "ring" in circle.classes()
     # The year poll "2021" spans the whole year; its middle is 2 July.
@@ -234,6 +294,137 @@ def test_points_sit_at_the_middle_of_the_fieldwork_with_a_bar_unless_day_precise
     tip = gallup.one("title").text()
     assert "Gallup" in tip and "2021-01-01 – 2021-12-31, year" in tip
     assert re.match(r"(Yes|No|Undecided): \d+%", tip)
+
+
+# Five polls of known shares on known days: the average of 11 January weighs the poll of
+# 1 January (10 days old) by 20/30 and the two of that day by 1; on 31 January the poll of
+# 1 January is 30 days old and out of the window; 1 May is alone, after a gap.
+TREND = """= Trend =
+
+==Polls==
+| Dates conducted | Pollster | Client | Sample size | Support | Opposed | Neutral | Lead |
+| 1 January 2024 | A | | 1000 | 40% | 50% | 10% | 10% |
+| 11 January 2024 | B | | 1000 | 50% | 40% | 10% | 10% |
+| 11 January 2024 | C | | 1000 | 60% | 30% | 10% | 30% |
+| 31 January 2024 | D | | 1000 | 45% | 45% | 10% | 0% |
+| 1 May 2024 | E | | 1000 | 30% | 60% | 10% | 30% |
+"""
+
+
+def test_poll_trend_is_a_time_weighted_average_of_the_last_30_days(tmp_path):
+    article = write_article(tmp_path / "raw", "trend.txt", TREND)
+    warehouse = build_warehouse(tmp_path / "w.duckdb", article)
+    rows = query(
+        warehouse,
+        "SELECT day::VARCHAR, polls_in_window, round(average_share, 6), window_days "
+        "FROM poll_trend WHERE option = 'Support' ORDER BY day",
+    )
+    assert rows == [
+        ("2024-01-01", 1, 40.0, 30),
+        ("2024-01-11", 3, round((20 / 30 * 40 + 50 + 60) / (20 / 30 + 2), 6), 30),  # 51.25
+        ("2024-01-31", 3, round((10 / 30 * (50 + 60) + 45) / (20 / 30 + 1), 6), 30),  # 49.0
+        ("2024-05-01", 1, 30.0, 30),
+    ]
+    assert {r[0] for r in query(warehouse, "SELECT average_share FROM poll_trend WHERE option = 'Neutral'")} == {10.0}  # fmt: skip
+    # The page draws these rows and states the same window as the view holds.
+    assert rows[0][3] == report.TREND_WINDOW_DAYS
+    _, doc = render(warehouse, tmp_path)
+    chart = main_chart(doc)
+    support = [t for t in chart.all("path", "trend") if t.attrs["data-option"] == "Support"]
+    solid, gap = sorted(support, key=lambda t: "gap" in t.classes())
+    assert solid.attrs["d"].count("M") == 2  # January, then 1 May after a gap of 91 days
+    assert "gap" in gap.classes() and gap.attrs["d"].count("M") == 1
+    assert f"{report.TREND_WINDOW_DAYS} days up to it" in doc.one("ul", "keys").text()
+
+
+def test_the_average_is_drawn_from_a_warehouse_without_the_view(tmp_path):
+    """A warehouse last loaded before poll_trend existed: the report, which only reads, runs
+    the view's definition on its own connection and leaves the file as it was."""
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DROP VIEW poll_trend")
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    _, doc = render(warehouse, tmp_path)
+    assert len(main_chart(doc).all("path", "trend")) >= 3
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+
+def test_event_labels_never_share_a_row_where_they_would_overlap():
+    events = [
+        {"event_id": f"e{i}", "description": text}
+        for i, text in enumerate(["Treaty signed", "Prime minister replaced after a vote of no confidence", "Talks", "Жовтень", "会谈开始"] * 8)
+    ]  # fmt: skip
+    x_of = {e["event_id"]: 300 + 7 * i for i, e in enumerate(events)}  # 40 events in 280 units
+    x_of["e39"] = report.CHART_WIDTH - 5  # too near the right edge: its label goes to the left
+    placed = report._place_labels(events, x_of)
+    assert 0 < len(placed) < len(events)  # the rest keep their line and tooltip
+    assert placed["e39"][1] == "end"
+    rows: dict[int, list[tuple[float, float]]] = {}
+    for event in events:
+        if event["event_id"] not in placed:
+            continue
+        row, anchor = placed[event["event_id"]]
+        width = report._text_width(report._shorten(event["description"]))
+        x = x_of[event["event_id"]]
+        span = (x + 4, x + 4 + width) if anchor == "start" else (x - 4 - width, x - 4)
+        assert span[0] >= 0 and span[1] <= report.CHART_WIDTH
+        assert row < report.MAX_LABEL_ROWS
+        for other in rows.setdefault(row, []):
+            assert span[1] + report.LABEL_GAP <= other[0] or other[1] + report.LABEL_GAP <= span[0]
+        rows[row].append(span)
+
+
+def test_a_capped_table_says_how_to_get_the_rest_with_a_query(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.setattr(report, "ROWS_SHOWN", 4)
+    monkeypatch.setattr(report, "ROWS_SHOWN_MIN", 4)
+    warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE, FINLAND)
+    _, doc = render(warehouse, tmp_path)
+    serbia, finland = (
+        sections(doc)["Serbia–NATO relations"],
+        sections(doc)["Finland–NATO relations"],
+    )
+
+    def rest(note: Node) -> list[dict]:
+        """Run the command the note gives, as a user would paste it."""
+        words = shlex.split(note.one("code", "query").text())
+        assert words[:4] == ["wikipoll", "query", "--warehouse", str(warehouse)]
+        result = CliRunner().invoke(app, [*words[1:], "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    # The polls: the latest 4 in the table, the other 5 a query away.
+    shown = [tr.one("td", "source").one("a").text() for tr in serbia.one("table", "polls").all("tr")[1:]]  # fmt: skip
+    assert len(shown) == 4
+    note = serbia.one("p", "capped")
+    assert note.text().startswith("5 polls more, not shown here")
+    others = [row["poll_id"] for row in rest(note)]
+    every = query(warehouse, "SELECT poll_id, fieldwork_end FROM polls WHERE article_id = 'serbia_nato_relations.txt' ORDER BY fieldwork_end DESC")  # fmt: skip
+    assert sorted(shown + others) == sorted(p for p, _ in every)
+    assert set(shown) == {p for p, _ in every[:4]}  # the latest are the ones shown
+    # The chart still draws every poll, without links: an answer is a dot in its series' path.
+    chart = main_chart(serbia)
+    assert "lean" in chart.classes() and not chart.all("g", "point")
+    marks = [
+        d.attrs["d"].count("h0")
+        for g in chart.all("g", "dots")
+        for d in g.all("path")
+        if d.classes() & {"dot", "ring"}
+    ]
+    assert sum(marks) == 27
+    assert "the table lists the latest" in serbia.one("p", "hint").text()
+
+    # Rejected rows: the first 4 by source line, then the query for the 2 others.
+    lines = [r[0] for r in query(warehouse, "SELECT source_line FROM rejected_rows ORDER BY source_line")]  # fmt: skip
+    assert len(finland.one("table", "rejected").one("tbody").all("tr")) == 4
+    (note,) = [n for n in finland.all("p", "capped") if "rejected" in n.text()]
+    assert [row["source_line"] for row in rest(note)] == lines[4:]
+    # Every link on the page goes to a row that is on it.
+    ids = {node.attrs["id"] for node in doc.all() if "id" in node.attrs}
+    assert all(a.attrs["href"][1:] in ids for a in doc.all("a") if a.attrs["href"].startswith("#"))
 
 
 def test_rejected_rows_and_warnings_are_listed_with_their_reasons(tmp_path):
@@ -322,8 +513,8 @@ def test_degenerate_articles_render(tmp_path, rows):
     )
     _, doc = render(warehouse, tmp_path)
     (section,) = sections(doc).values()
-    chart = section.one("svg", "chart")
-    assert len(chart.all("g", "point")) == 3 * len(rows)
+    chart = main_chart(section)
+    assert len(answer_marks(chart)) == 3 * len(rows)
     assert chart.one("g", "event").one("text").text() == "Treaty"
     numbers = [float(v) for n in chart.all() for k, v in n.attrs.items() if k in ("cx", "x1", "x2")]
     assert all(0 <= x <= 1000 for x in numbers)  # finite and inside the chart
@@ -379,8 +570,9 @@ def test_an_article_whose_latest_read_failed_says_so(tmp_path):
     assert "test-run" in note  # the run whose rows are shown
     assert len(serbia.one("table", "polls").one("tbody").all("tr")) == 9
     assert "No rows rejected." in serbia.text()
-    stats = {li.text().split(" ", 1)[1]: li.one("b").text() for li in doc.all("li", "stat")}
-    assert (stats["files refused"], stats["kept stale"]) == ("1", "1")
+    assert headline(doc)["stale"] == "1" and headline(doc)["polls"] == "9"
+    run = doc.one("header").one("p", "run").text()
+    assert "refusing-run" in run and "1 refused, 1 kept stale" in run
 
 
 def test_a_damaged_warehouse_is_one_line_not_a_traceback(tmp_path, capsys):
@@ -410,8 +602,43 @@ def test_the_page_needs_no_network(tmp_path):
 
 # --- in a browser ------------------------------------------------------------------------------
 
+# What each article section shows, as the browser laid it out. Sections are made visible first:
+# `content-visibility: auto` leaves the ones out of view unlaid out. Two event labels of one chart
+# overlap when their boxes, as drawn in the page's font, intersect.
+SHOWN = """() => {
+    const overlaps = svg => {
+        const boxes = [...svg.querySelectorAll('.event text')].map(t => t.getBoundingClientRect());
+        let n = 0;
+        boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+            if (a.left < b.right - 0.5 && b.left < a.right - 0.5
+                && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) n++;
+        }));
+        return n;
+    };
+    return [...document.querySelectorAll('section.article')].map(s => {
+        s.style.contentVisibility = 'visible';
+        const charts = [...s.querySelectorAll('svg.chart')];
+        const main = s.querySelector('svg.chart:not(.zoom)');
+        const dot = s.querySelector('svg.chart .point circle');
+        return {
+            title: s.querySelector('h2').textContent,
+            charts: charts.length,
+            zooms: s.querySelectorAll('svg.chart.zoom').length,
+            answers: main ? main.querySelectorAll('.point circle').length : 0,
+            lean: main ? main.classList.contains('lean') : false,
+            events: main ? main.querySelectorAll('.event').length : 0,
+            labels: charts.reduce((n, c) => n + c.querySelectorAll('.event text').length, 0),
+            overlaps: charts.reduce((n, c) => n + overlaps(c), 0),
+            trends: main ? main.querySelectorAll('path.trend:not(.gap)').length : 0,
+            rows: s.querySelectorAll('table.polls tbody tr').length,
+            capped: [...s.querySelectorAll('p.capped code.query')].map(c => c.textContent),
+            pointWidth: dot ? dot.getBoundingClientRect().width : 0,
+        };
+    });
+}"""
 
-def open_in_chromium(report: Path, screenshot: Path) -> dict:
+
+def open_in_chromium(page_file: Path, screenshot: Path | None = None) -> dict:
     """Load the page in headless system Chromium; return what it shows and what went wrong."""
     if not CHROMIUM.exists():
         pytest.fail(
@@ -441,19 +668,11 @@ def open_in_chromium(report: Path, screenshot: Path) -> dict:
                     else problems.append(f"request: {r.url}")
                 ),
             )
-            page.goto(report.as_uri(), wait_until="load")
-            shown = page.evaluate(
-                """() => [...document.querySelectorAll('section.article')].map(s => ({
-                    title: s.querySelector('h2').textContent,
-                    charts: s.querySelectorAll('svg.chart').length,
-                    points: s.querySelectorAll('svg.chart .point').length,
-                    events: s.querySelectorAll('svg.chart .event').length,
-                    rows: s.querySelectorAll('table.polls tbody tr').length,
-                    pointWidth: (s.querySelector('svg.chart .point circle') || {getBoundingClientRect: () => ({width: 0})}).getBoundingClientRect().width,
-                }))"""
-            )
+            page.goto(page_file.as_uri(), wait_until="load")
             scripts = page.evaluate("document.querySelectorAll('script, img, iframe').length")
-            page.screenshot(path=str(screenshot), full_page=True)
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot), full_page=True)
+            shown = page.evaluate(SHOWN)
         finally:
             browser.close()
     return {"articles": shown, "problems": problems, "scripts": scripts}
@@ -463,8 +682,8 @@ def open_in_chromium(report: Path, screenshot: Path) -> dict:
 def test_report_renders_in_chromium_without_errors(tmp_path):
     hostile = write_article(tmp_path / "raw", "hostile.txt", HOSTILE)
     warehouse = build_warehouse(tmp_path / "w.duckdb", SAMPLE, FINLAND, hostile)
-    report = write_report(warehouse, tmp_path / "report.html")
-    seen = open_in_chromium(report, tmp_path / "report.png")
+    page_file = write_report(warehouse, tmp_path / "report.html")
+    seen = open_in_chromium(page_file, tmp_path / "report.png")
 
     assert seen["problems"] == [] and seen["scripts"] == 0
     expected = dict(
@@ -475,9 +694,40 @@ def test_report_renders_in_chromium_without_errors(tmp_path):
         )
     )
     shown = {a["title"]: a for a in seen["articles"]}
-    assert {title: a["points"] for title, a in shown.items()} == expected
-    assert all(a["charts"] == 1 for a in shown.values())
+    assert {title: a["answers"] for title, a in shown.items()} == expected
+    assert all(a["charts"] == 1 + a["zooms"] and a["overlaps"] == 0 for a in shown.values())
     serbia = shown["Serbia–NATO relations"]
-    assert (serbia["points"], serbia["events"], serbia["rows"]) == (27, 6, 9)
+    assert (serbia["answers"], serbia["events"], serbia["rows"]) == (27, 6, 9)
+    assert serbia["zooms"] == 1 and serbia["trends"] == 3 and serbia["labels"] >= 6
     assert serbia["pointWidth"] > 4  # drawn at a visible size, not collapsed by the layout
     assert (tmp_path / "report.png").stat().st_size > 10_000  # kept in tmp_path to look at
+
+
+@pytest.mark.browser
+def test_the_report_of_50000_polls_is_small_and_opens_cleanly(tmp_path):
+    """The warehouse of benchmarks/report_scale.py (which times it): 50,000 polls in 41
+    articles, a few of them with thousands of polls and hundreds of events."""
+    from benchmarks.report_scale import TARGET_BYTES
+    from benchmarks.report_scale import build_warehouse as build_large
+
+    warehouse = tmp_path / "large.duckdb"
+    counts = build_large(warehouse, polls=50_000)
+    page_file = write_report(warehouse, tmp_path / "report.html")
+    assert page_file.stat().st_size < TARGET_BYTES
+    seen = open_in_chromium(page_file)
+
+    assert seen["problems"] == [] and seen["scripts"] == 0
+    articles = seen["articles"]
+    assert len(articles) == counts["articles"]
+    polls = dict(query(warehouse, "SELECT article_title, count(*) FROM polls GROUP BY ALL"))
+    limit = report.rows_shown(counts["articles"])
+    for article in articles:
+        total = polls.get(article["title"], 0)
+        assert article["charts"] >= 1 and article["overlaps"] == 0, article["title"]
+        assert article["rows"] == min(total, limit)
+        if total > limit:  # the rest is a query away, and the chart draws them all, lean
+            assert article["lean"] and any("FROM polls" in q for q in article["capped"])
+        else:
+            assert not article["capped"] or all("FROM polls" not in q for q in article["capped"])
+    assert sum(a["labels"] for a in articles) > 100  # dense charts, labelled where there is room
+    assert sum(a["zooms"] for a in articles) > 0
