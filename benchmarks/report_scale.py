@@ -319,6 +319,23 @@ def write_in_child(warehouse: Path, out: Path) -> dict:
 # --- opening it ----------------------------------------------------------------------------------
 
 
+def watch_page(page, problems: list[str]) -> None:
+    """Note in `problems` what a self-contained page must never do: log a console error, throw,
+    open a dialog, or request anything but itself."""
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith(("file:", "data:")) else problems.append(f"request: {r.url}")
+        ),
+    )
+
+
 def open_in_chromium(report: Path, timeout_seconds: float = 180) -> dict:
     """Open the page in headless Chromium; how long until it was loaded and painted, and what
     went wrong (console errors, page errors, requests that left the file)."""
@@ -330,21 +347,7 @@ def open_in_chromium(report: Path, timeout_seconds: float = 180) -> dict:
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.set_default_timeout(timeout_seconds * 1000)
-            page.on(
-                "console",
-                lambda m: (
-                    problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
-                ),
-            )
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.on(
-                "request",
-                lambda r: (
-                    None
-                    if r.url.startswith(("file:", "data:"))
-                    else problems.append(f"request: {r.url}")
-                ),
-            )
+            watch_page(page, problems)
             started = time.perf_counter()
             page.goto(report.as_uri(), wait_until="load")
             two_frames = "done => requestAnimationFrame(() => requestAnimationFrame(done))"

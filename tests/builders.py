@@ -18,9 +18,50 @@ from flows.check.validate import validate_batch
 from flows.load.warehouse import load_batch
 from flows.read.files import parse_article_file
 from flows.records import new_run
+from flows.vocabulary import AnswerClass, Role
 from tests.conftest import CORPUS, FIXTURES, RAW, RUN, SAMPLE, normalize_file
 
 # --- table rows and tables ---------------------------------------------------------------------
+
+
+# The sample article's poll table, as rows and tables tests build on it.
+SAMPLE_HEADER = [
+    "Dates conducted",
+    "Pollster",
+    "Client",
+    "Sample size",
+    "Support",
+    "Opposed",
+    "Neutral or",
+    "Lead",
+]
+SAMPLE_ROLES = [
+    (Role.DATE, None),
+    (Role.POLLSTER, None),
+    (Role.CLIENT, None),
+    (Role.SAMPLE_SIZE, None),
+    (Role.ANSWER, AnswerClass.SUPPORT),
+    (Role.ANSWER, AnswerClass.OPPOSE),
+    (Role.ANSWER, AnswerClass.NEUTRAL),
+    (Role.LEAD, None),
+]
+SAMPLE_EVENTS = [
+    ("7 March 2024", "Sweden acceedes to NATO"),
+    ("4 April 2023", "Finland acceedes to NATO"),
+    ("24 February 2022", "Russia invades Ukraine"),
+    ("16 March 2014", "Russia annexes Crimea"),
+    ("7 August 2008", "Russia invades Georgia"),
+]
+POLL_ROW = [
+    "March 2022",
+    "Ninamedia",
+    "Institute for European Affairs",
+    "1228",
+    "10%",
+    "82%",
+    "8%",
+    "72%",
+]
 
 
 def make_row(

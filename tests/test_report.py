@@ -647,27 +647,14 @@ def open_in_chromium(page_file: Path, screenshot: Path | None = None) -> dict:
         )
     from playwright.sync_api import sync_playwright
 
+    from benchmarks.report_scale import watch_page
+
     problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on(
-                "console",
-                lambda m: (
-                    problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
-                ),
-            )
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-            page.on(
-                "request",
-                lambda r: (
-                    None
-                    if r.url.startswith(("file:", "data:"))
-                    else problems.append(f"request: {r.url}")
-                ),
-            )
+            watch_page(page, problems)
             page.goto(page_file.as_uri(), wait_until="load")
             scripts = page.evaluate("document.querySelectorAll('script, img, iframe').length")
             if screenshot is not None:

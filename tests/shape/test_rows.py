@@ -7,47 +7,7 @@ import pytest
 from flows.article import CellOrigin
 from flows.shape.rows import classify_row
 from flows.shape.tables import classify_table
-from flows.vocabulary import AnswerClass, Role
-from tests.builders import make_row, make_table
-
-SAMPLE_HEADER = [
-    "Dates conducted",
-    "Pollster",
-    "Client",
-    "Sample size",
-    "Support",
-    "Opposed",
-    "Neutral or",
-    "Lead",
-]
-SAMPLE_ROLES = [
-    (Role.DATE, None),
-    (Role.POLLSTER, None),
-    (Role.CLIENT, None),
-    (Role.SAMPLE_SIZE, None),
-    (Role.ANSWER, AnswerClass.SUPPORT),
-    (Role.ANSWER, AnswerClass.OPPOSE),
-    (Role.ANSWER, AnswerClass.NEUTRAL),
-    (Role.LEAD, None),
-]
-SAMPLE_EVENTS = [
-    ("7 March 2024", "Sweden acceedes to NATO"),
-    ("4 April 2023", "Finland acceedes to NATO"),
-    ("24 February 2022", "Russia invades Ukraine"),
-    ("16 March 2014", "Russia annexes Crimea"),
-    ("7 August 2008", "Russia invades Georgia"),
-]
-POLL_ROW = [
-    "March 2022",
-    "Ninamedia",
-    "Institute for European Affairs",
-    "1228",
-    "10%",
-    "82%",
-    "8%",
-    "72%",
-]
-
+from tests.builders import POLL_ROW, make_row, make_table
 
 # --- classify_row ----------------------------------------------------------------------------
 
