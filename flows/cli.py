@@ -206,7 +206,7 @@ def run(
     import duckdb
 
     from flows.check.validate import AccountingError
-    from flows.load.warehouse import WarehouseError
+    from flows.load.connection import WarehouseError
     from flows.run.flow import wikipoll_flow
 
     if not verbose:
@@ -314,7 +314,8 @@ def _write_summary_json(report, path: Path) -> None:
 def _check_warehouse_opens(warehouse: Path) -> None:
     """Open the warehouse for writing before Prefect starts: a file that cannot be written is
     one line, not a failed flow run."""
-    from flows.load.warehouse import WarehouseError, check_warehouse
+    from flows.load.connection import WarehouseError
+    from flows.load.warehouse import check_warehouse
 
     try:
         check_warehouse(warehouse, on_wait=lambda message: typer.echo(message, err=True))
@@ -625,7 +626,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = DEFAULTS.report,
 ) -> None:
     """Write one self-contained HTML report: charts, polls, events, rejected rows."""
-    from flows.load.warehouse import WarehouseError
+    from flows.load.connection import WarehouseError
     from flows.report import write_report
 
     try:
@@ -681,7 +682,7 @@ def query(
     """
     import duckdb
 
-    from flows.load.warehouse import WarehouseError, connect
+    from flows.load.connection import WarehouseError, connect
 
     statements = _one_statement(sql, duckdb)
     try:

@@ -49,7 +49,8 @@ from typing import Any, TextIO
 
 import duckdb
 
-from flows.load.warehouse import VIEWS_SQL, WarehouseError, connect, damaged_warehouse
+from flows.load.connection import WarehouseError, connect, damaged_warehouse
+from flows.load.warehouse import VIEWS_SQL
 from flows.settings import DEFAULTS
 
 Row = dict[str, Any]

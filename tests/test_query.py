@@ -364,3 +364,19 @@ def test_the_readme_data_dictionary_query_gives_the_contracts_columns_with_comme
     assert {(table, column) for table, column, _ in rows} == contract
     assert len(rows) == len(contract)
     assert all(comment for _, _, comment in rows), "a column without its comment"
+
+
+def test_query_imports_what_a_query_needs_only(warehouse):
+    """`wikipoll query` answers in a fraction of a second because it imports DuckDB and Typer,
+    not pandas, pandera, Prefect or Dask (benchmarks/startup.py measures it)."""
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        f"result = CliRunner().invoke(app, ['query', 'SELECT count(*) FROM polls', '--warehouse', {str(warehouse)!r}])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(sorted(m for m in ('pandas', 'pandera', 'prefect', 'dask', 'pyarrow') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -15,7 +15,8 @@ import pytest
 
 from flows import report
 from flows.check.validate import validate_batch
-from flows.load.warehouse import WarehouseError, load_batch
+from flows.load.connection import WarehouseError
+from flows.load.warehouse import load_batch
 from flows.read.errors import ArticleError
 from flows.report import write_report
 from tests.conftest import ARTICLES, RUN, SAMPLE, normalize_file

@@ -12,7 +12,8 @@ import duckdb
 import pytest
 
 from flows.check.validate import validate_batch
-from flows.load.warehouse import WarehouseError, connect, load_batch
+from flows.load.connection import WarehouseError, connect
+from flows.load.warehouse import load_batch
 from flows.read.errors import ArticleError
 from flows.records import new_run
 from tests.builders import load_sample, query

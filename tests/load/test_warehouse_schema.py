@@ -218,7 +218,8 @@ import sys, threading, time
 from pathlib import Path
 import duckdb
 from flows.check.validate import validate_batch
-from flows.load.warehouse import WarehouseLoad, begin_run, connect, load_batch, stored_files
+from flows.load.connection import connect
+from flows.load.warehouse import WarehouseLoad, begin_run, load_batch, stored_files
 from flows.records import new_run
 from tests.builders import load_sample
 from tests.conftest import RUN, SAMPLE, normalize_file
