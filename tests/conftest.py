@@ -3,6 +3,7 @@ Prefect server for the session; and a check that no process the tests started ou
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from datetime import date, datetime
@@ -44,6 +45,12 @@ def raw_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     shutil.copy(SAMPLE, folder / SAMPLE.name)
     return folder
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: a worker per core, at most 4 (each worker that runs the flow starts a Prefect
+    server of its own; more would cost more than they save)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 # --- one Prefect server for the session ---------------------------------------------------------

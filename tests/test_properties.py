@@ -53,7 +53,7 @@ from flows.shape.values import (
 )
 from tests.conftest import SAMPLE
 
-EXAMPLES = max(1, int(os.environ.get("WIKIPOLL_FUZZ_EXAMPLES", "150")))
+EXAMPLES = max(1, int(os.environ.get("WIKIPOLL_FUZZ_EXAMPLES", "100")))
 PIPELINE_EXAMPLES = max(1, EXAMPLES // 4)  # parse + normalize + pandera: about 0.3 s an example
 SAMPLE_EXAMPLES = max(1, EXAMPLES // 10)  # the whole sample article: about 0.25 s an example
 WIKITEXT_SECONDS = 4.0  # a fragment of a few KB must parse well within this

@@ -385,18 +385,18 @@ def test_the_dockerfile_default_command_is_a_real_wikipoll_command():
 
 @pytest.mark.prefect
 @pytest.mark.timeout(300)
-def test_the_dockerfile_default_command_loads_the_sample_on_the_image_layout(tmp_path):
+def test_the_dockerfile_default_command_loads_the_sample_on_the_image_layout(tmp_path, prefect_env):
     """The image's CMD, run outside a container on the image's layout: WORKDIR holding raw/
-    (the sample the image copies there) and warehouse/."""
+    (the sample the image copies there) and warehouse/. (Against the tests' Prefect server: the
+    container's ephemeral mode is that of `make run`, tested in tests/run/test_flow.py.)"""
     _workdir, _volumes, command = image_layout()
     data = tmp_path / "data"
     shutil.copytree(REPO / "raw", data / "raw")
     (data / "warehouse").mkdir()
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
-    env.pop("PREFECT_API_URL", None)
     result = subprocess.run(
-        [WIKIPOLL, *command[1:]], cwd=data, env=env, capture_output=True, text=True, timeout=280
-    )
+        [WIKIPOLL, *command[1:]], cwd=data, env=prefect_env, capture_output=True, text=True,
+        timeout=280,
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     with duckdb.connect(str(data / "warehouse" / "wikipoll.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM polls").fetchone() == (9,)
