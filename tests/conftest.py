@@ -48,9 +48,10 @@ def raw_dir(tmp_path: Path) -> Path:
 
 
 def pytest_xdist_auto_num_workers(config):
-    """`-n auto`: a worker per core, at most 4 (each worker that runs the flow starts a Prefect
-    server of its own; more would cost more than they save)."""
-    return max(1, min(4, os.cpu_count() or 1))
+    """`-n auto`: a worker per core and one more (the tests that run the flow spend much of their
+    time waiting for processes they started), at most 4 (each worker that runs the flow starts a
+    Prefect server of its own: more would cost more than they save)."""
+    return max(1, min(4, (os.cpu_count() or 1) + 1))
 
 
 # --- one Prefect server for the session ---------------------------------------------------------
