@@ -137,6 +137,33 @@ def _raw_folder(raw: Path) -> RawFolder:
     return folder
 
 
+def _chosen_files(paths: list[Path]) -> RawFolder:
+    """The files given to `validate`, as a folder of them: their deepest common folder, so each
+    keeps the path it was given by (relative paths stay relative, as a hook's findings should)."""
+    from flows.read.dumps import DUMP_SUFFIXES
+    from flows.read.files import ARTICLE_SUFFIXES
+    from flows.read.folder import RawFolder
+
+    files, dumps = [], []
+    for path in dict.fromkeys(paths):  # each once, in the order given
+        if not path.is_file():
+            raise fail(f"{path}: no such file")
+        if path.name.lower().endswith(DUMP_SUFFIXES):
+            dumps.append(path)
+        elif path.suffix.lower() in ARTICLE_SUFFIXES:
+            files.append(path)
+        else:
+            raise fail(
+                f"{path}: not an article file (.txt, .wiki, .wikitext) or a dump (.xml, .xml.bz2)"
+            )
+    chosen = [*files, *dumps]
+    if any(path.is_absolute() or ".." in path.parts for path in chosen):
+        files, dumps = [p.resolve() for p in files], [p.resolve() for p in dumps]
+        chosen = [*files, *dumps]
+    root = Path(os.path.commonpath([path.parent for path in chosen]))
+    return RawFolder(root, files, dumps)
+
+
 class LogLevel(StrEnum):
     debug = "DEBUG"
     info = "INFO"
@@ -484,6 +511,14 @@ class OutputFormat(StrEnum):
 
 @app.command()
 def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Article files or dumps to check instead of the whole --raw folder (what a "
+            "pre-commit hook gives: the files a commit changes).",
+            show_default=False,
+        ),
+    ] = None,
     raw: RawOption = DEFAULTS.raw_dir,
     output_format: Annotated[
         OutputFormat,
@@ -508,7 +543,8 @@ def validate(
     from flows.run.workers import transform_isolated
 
     _check_run_options(None, parse_budget, max_file_mb)
-    folder = _raw_folder(raw)
+    folder = _chosen_files(paths) if paths else _raw_folder(raw)
+    raw = folder.root
     run = new_run(run_id="validate", run_date=run_date.date() if run_date else None)
     max_bytes = int(max_file_mb * 1024**2)
     duplicates: list[str] = []  # a title two pages of a dump hold: the latest revision is read

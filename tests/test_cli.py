@@ -50,6 +50,45 @@ def test_validate_refuses_a_negative_budget(tmp_path):
     assert "--parse-budget -1" in one_line_error(result)
 
 
+def test_validate_checks_the_files_it_is_given_and_no_others(tmp_path, monkeypatch):
+    """As a pre-commit hook runs it: the files a commit changes, by the paths it gives; a bad
+    article beside them that the commit does not touch is not checked."""
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "drafts").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "raw" / SAMPLE.name)
+    bad = SAMPLE.read_text().replace("| February 2024 | NSPM |", "| 31 February 2024 | NSPM |")
+    (tmp_path / "drafts" / "broken.txt").write_text(bad)
+    (tmp_path / "drafts" / "good.txt").write_text(SAMPLE.read_text())
+    monkeypatch.chdir(tmp_path)
+
+    good = runner.invoke(app, ["validate", f"raw/{SAMPLE.name}", "drafts/good.txt"])
+    assert good.exit_code == 0, good.output
+    assert good.output.splitlines()[-1].startswith("0 errors, 0 warnings in 2 article files")
+
+    both = runner.invoke(app, ["validate", "drafts/broken.txt", f"raw/{SAMPLE.name}"])
+    assert both.exit_code == 1
+    (finding,) = [line for line in both.output.splitlines() if ": error: " in line]
+    assert finding.startswith("drafts/broken.txt:")  # the path as given
+    assert both.output.splitlines()[-1].startswith("1 errors, 0 warnings in 2 article files")
+
+    elsewhere = runner.invoke(app, ["validate", str(tmp_path / "drafts" / "broken.txt")])
+    assert elsewhere.exit_code == 1 and "broken.txt" in elsewhere.output
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("missing.txt", "missing.txt: no such file"),
+        ("NOTES.md", "NOTES.md: not an article file (.txt, .wiki, .wikitext) or a dump"),
+    ],
+)
+def test_validate_refuses_a_path_it_cannot_check_in_one_line(tmp_path, monkeypatch, name, says):
+    (tmp_path / "NOTES.md").write_text("not an article\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["validate", name])
+    assert result.exit_code == 2 and says in one_line_error(result)
+
+
 def test_a_prefect_server_that_does_not_answer_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     result = runner.invoke(

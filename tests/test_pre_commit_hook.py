@@ -104,7 +104,7 @@ def test_the_manifest_declares_the_hooks():
     assert set(hooks) == {"wikipoll-validate", "wikipoll-validate-isolated"}
     for hook in hooks.values():
         assert hook["files"] == r"\.(txt|wiki|wikitext)$"
-        assert "wikipoll validate --raw" in hook["entry"]
+        assert 'exec wikipoll validate "$@"' in hook["entry"]
     assert hooks["wikipoll-validate"]["language"] == "unsupported"
     assert hooks["wikipoll-validate-isolated"]["language"] == "python"
     check = subprocess.run([str(BIN / "pre-commit"), "validate-manifest",
@@ -127,11 +127,18 @@ def test_the_hook_fails_a_bad_article_naming_its_line(hook_repo, articles):
     assert f"'{BAD_DATE}' in column 'Dates conducted' is not a date" in result.stdout
 
 
-def test_the_hook_checks_each_changed_folder_and_fails_on_any(hook_repo, articles):
+def test_the_hook_checks_the_changed_articles_and_fails_on_any(hook_repo, articles):
     result = try_repo(hook_repo, articles, f"raw/{SAMPLE.name}", "drafts/broken.txt")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 errors, 0 warnings in 1 article files" in result.stdout  # drafts/
-    assert "0 errors, 0 warnings in 1 article files" in result.stdout  # raw/
+    assert "1 errors, 0 warnings in 2 article files" in result.stdout
+
+
+def test_the_hook_leaves_alone_an_article_the_commit_does_not_change(hook_repo, articles):
+    shutil.copy(SAMPLE, articles / "drafts" / "good.txt")  # beside drafts/broken.txt
+    git("add", ".", cwd=articles)
+    result = try_repo(hook_repo, articles, "drafts/good.txt")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 errors, 0 warnings in 1 article files" in result.stdout
 
 
 def test_the_hook_skips_a_commit_without_articles(hook_repo, articles):
@@ -210,7 +217,7 @@ def test_the_workflow_step_annotates_a_bad_article_of_a_pull_request(tmp_path, m
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no article changed" in result.stdout
 
-    # One that adds a bad article in drafts/: only drafts/ is validated, and the error is an
+    # One that adds a bad article in drafts/: only that file is validated, and the error is an
     # annotation on its line.
     (repo / "drafts").mkdir()
     bad = SAMPLE.read_text().replace("| February 2024 | NSPM |", f"| {BAD_DATE} | NSPM |")
@@ -222,5 +229,4 @@ def test_the_workflow_step_annotates_a_bad_article_of_a_pull_request(tmp_path, m
     assert (
         f"::error file=drafts/broken article.txt,line={bad_line()},title=wikipoll " in result.stdout
     )
-    assert "wikipoll validate --raw drafts" in result.stderr
-    assert "--raw raw" not in result.stderr
+    assert "1 errors, 0 warnings in 1 article files" in result.stderr  # not raw/ too
