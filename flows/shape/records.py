@@ -28,7 +28,7 @@ from flows.records import (
 from flows.shape.align import align_row, check_width, refuse_continuation, substantive_gap
 from flows.shape.dates import DateParseError, DateSpan, looks_like_date, parse_date_span
 from flows.shape.errors import RowRejected
-from flows.shape.rows import SKIPPED_ROW_KINDS, classify_row, split_dated_text
+from flows.shape.rows import SKIPPED_ROW_KINDS, classify_row, marker_year, split_dated_text
 from flows.shape.tables import ClassifiedTable, Column, classify_table
 from flows.shape.values import (
     CellKind,
@@ -311,7 +311,7 @@ def _block_years(table: SourceTable, kinds: list[tuple[str, str]]) -> list[int |
     else they close it (the rows above take it).
     """
     markers = [
-        (position, int(next(c.text for c in row.cells if c.text.strip()).strip()))
+        (position, marker_year(row))
         for position, (row, (kind, _)) in enumerate(zip(table.rows, kinds, strict=True))
         if kind == "year"
     ]

@@ -49,6 +49,13 @@ def split_dated_text(text: str) -> tuple[str, str] | None:
     return None
 
 
+def marker_year(row: SourceRow) -> int:
+    """The year of a row `classify_row` calls a year marker: its one filled cell (a cell such as
+    'n/a' or '–' beside it counts as empty, as it does there)."""
+    written = (cell.text.strip() for cell in row.cells if cell.origin == "source")
+    return int(next(text for text in written if _BARE_YEAR.match(text)))
+
+
 def classify_row(row: SourceRow, classified: ClassifiedTable | None = None) -> tuple[RowKind, str]:
     """What a row of a poll or timeline table is, with the reason for anything but a poll row."""
     written = [cell for cell in row.cells if cell.origin == "source"]

@@ -454,3 +454,10 @@ def test_an_article_with_no_table_is_reported_not_silent():
 def test_an_article_with_tables_has_no_no_tables_finding():
     findings = normalize_file(SAMPLE).findings
     assert "no_tables" not in {f["check_name"] for f in findings}
+
+
+def test_a_year_marker_beside_a_cell_that_reads_as_empty_gives_its_year():
+    text = "==Timeline==\n| Event | Date |\n| n/a | 2019 |\n| Referendum held | 4 May |\n"
+    normalized = normalize_article(parse_article_text(text, "marker.txt"))
+    (event,) = normalized.events
+    assert (event["description"], event["event_date"]) == ("Referendum held", date(2019, 5, 4))
