@@ -140,17 +140,16 @@ def _raw_folder(raw: Path) -> RawFolder:
 def _chosen_files(paths: list[Path]) -> RawFolder:
     """The files given to `validate`, as a folder of them: their deepest common folder, so each
     keeps the path it was given by (relative paths stay relative, as a hook's findings should)."""
-    from flows.read.dumps import DUMP_SUFFIXES
-    from flows.read.files import ARTICLE_SUFFIXES
-    from flows.read.folder import RawFolder
+    from flows.read.folder import RawFolder, source_kind
 
     files, dumps = [], []
     for path in dict.fromkeys(paths):  # each once, in the order given
         if not path.is_file():
             raise fail(f"{path}: no such file")
-        if path.name.lower().endswith(DUMP_SUFFIXES):
+        kind = source_kind(path)
+        if kind == "dump":
             dumps.append(path)
-        elif path.suffix.lower() in ARTICLE_SUFFIXES:
+        elif kind == "article":
             files.append(path)
         else:
             raise fail(
@@ -536,7 +535,7 @@ def validate(
     """Check every article without loading: exit 0 clean, 1 on any error (or warning with
     --strict), 2 when it could not run."""
     from flows.check.validate import combine_batches, validate_batch
-    from flows.read.dumps import DumpStats
+    from flows.read.dumps import duplicate_notes
     from flows.read.folder import iter_sources, source_size
     from flows.records import new_run
     from flows.run.batches import DUMP_BATCH_BYTES, stream_batches
@@ -548,15 +547,11 @@ def validate(
     run = new_run(run_id="validate", run_date=run_date.date() if run_date else None)
     max_bytes = int(max_file_mb * 1024**2)
     duplicates: list[str] = []  # a title two pages of a dump hold: the latest revision is read
-
-    def note_duplicates(dump: Path, stats: DumpStats) -> None:
-        duplicates.extend(
-            f"{dump}: the title {title!r} is held by two pages: revision {kept} read, "
-            f"revision {dropped} left out (the latest revision is kept)"
-            for title, kept, dropped in stats.duplicates
-        )
-
-    sources = iter_sources(folder, on_dump=note_duplicates, max_page_bytes=max_bytes)
+    sources = iter_sources(
+        folder,
+        on_dump=lambda dump, stats: duplicates.extend(duplicate_notes(dump, stats)),
+        max_page_bytes=max_bytes,
+    )
     items = ((item, source_size(item)) for item in sources)
     batches = [
         transform_isolated(batch.items, raw, run, parse_budget, None, max_bytes)

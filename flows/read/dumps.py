@@ -58,17 +58,6 @@ _REDIRECT_TEXT = re.compile(r"\A\s*#redirect\s*:?\s*\[\[", re.IGNORECASE)
 DUMP_SUFFIXES = (".xml", ".xml.bz2")
 
 
-def find_dump_files(raw_dir: Path) -> list[Path]:
-    """MediaWiki XML dumps under `raw_dir`, nested folders included, in a stable order."""
-    return sorted(
-        path
-        for path in raw_dir.rglob("*")
-        if path.is_file()
-        and path.name.lower().endswith(DUMP_SUFFIXES)
-        and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
-    )
-
-
 READ_CHUNK = 64 * 1024  # the most the parser gets from one read, whatever it asks for
 
 
@@ -104,6 +93,15 @@ class DumpStats:
     # Set when a DumpError stopped the read after the prolog: the pages read whole before it.
     pages_before_error: int | None = None
     truncated: bool = False  # the file ends before its XML does: a cut download or copy
+
+
+def duplicate_notes(dump: Path | str, stats: DumpStats) -> list[str]:
+    """One line per title the dump holds twice: the revision read and the one left out."""
+    return [
+        f"{dump}: the title {title!r} is held by two pages: revision {kept} read, revision "
+        f"{dropped} left out (the latest revision is kept)"
+        for title, kept, dropped in stats.duplicates
+    ]
 
 
 def iter_dump(

@@ -19,10 +19,11 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from flows.read.dumps import DumpError, DumpStats, find_dump_files, iter_dump
+from flows.read.dumps import DUMP_SUFFIXES, DumpError, DumpStats, iter_dump
 from flows.read.errors import ArticleError
-from flows.read.files import find_article_files, source_path_of
+from flows.read.files import ARTICLE_SUFFIXES, source_path_of
 from flows.read.sources import SourceArticle
 from flows.settings import DEFAULTS
 
@@ -60,28 +61,32 @@ class NoSuchFolder(FileNotFoundError):
 
 def find_sources(raw_dir: Path) -> RawFolder:
     """The article files and dumps under `raw_dir`, nested folders included, and the entries
-    that are not regular files."""
+    that are not regular files (none of them opened), hidden ones left out; one walk of the
+    folder, in a stable order."""
     if not raw_dir.is_dir():
         raise NoSuchFolder(f"{raw_dir}: no such folder of articles")
-    return RawFolder(
-        raw_dir,
-        find_article_files(raw_dir),
-        find_dump_files(raw_dir),
-        find_not_regular(raw_dir),
-    )
-
-
-def find_not_regular(raw_dir: Path) -> list[NotRegularFile]:
-    """Entries under `raw_dir` that are neither a regular file nor a folder (nor a link to
-    one), hidden ones left out as the readers leave them out; none is opened."""
-    found = []
+    folder = RawFolder(raw_dir, [], [])
     for path in sorted(raw_dir.rglob("*")):
         if any(part.startswith(".") for part in path.relative_to(raw_dir).parts):
             continue
         kind = _not_regular_kind(path)
         if kind is not None:
-            found.append(NotRegularFile(path, kind))
-    return found
+            folder.not_regular.append(NotRegularFile(path, kind))
+        elif (source := source_kind(path)) == "article":
+            folder.files.append(path)
+        elif source == "dump":
+            folder.dumps.append(path)
+    return folder
+
+
+def source_kind(path: Path) -> Literal["article", "dump"] | None:
+    """What a regular file (or a link to one) is to wikipoll, by its name; None for a folder or
+    a file of any other kind."""
+    if not path.is_file():
+        return None
+    if path.name.lower().endswith(DUMP_SUFFIXES):
+        return "dump"
+    return "article" if path.suffix.lower() in ARTICLE_SUFFIXES else None
 
 
 _KINDS = (

@@ -30,7 +30,7 @@ from prefect.utilities.annotations import quote
 from flows.check.summary import article_summaries, validation_markdown
 from flows.check.validate import ValidatedBatch, combine_batches, validate_batch
 from flows.load.warehouse import LoadSummary, WarehouseLoad, begin_run, fail_run, stored_files
-from flows.read.dumps import DumpStats
+from flows.read.dumps import DumpStats, duplicate_notes
 from flows.read.errors import ArticleError
 from flows.read.files import source_path_of
 from flows.read.folder import (
@@ -123,11 +123,8 @@ def load_task(warehouse: Path, plan: LoadPlan, run: RunInfo, raw_dir: Path) -> L
         for dump in plan.dumps:
             stats = load_dump(load, dump, raw_dir, run, plan, keep, dump_articles, dump_refused)
             logger.info("%s: %s", dump.name, stats)
-            for title, kept, dropped in stats.duplicates:
-                logger.warning(
-                    "%s: the title %r is held by two pages: revision %d read, revision %d left "
-                    "out (the latest revision is kept)", dump.name, title, kept, dropped,
-                )  # fmt: skip
+            for note in duplicate_notes(dump.name, stats):
+                logger.warning("%s", note)
         load.summary.articles_unchanged += plan.unchanged
         if keep is not None:
             pruned = load.prune(keep)
