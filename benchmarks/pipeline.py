@@ -77,7 +77,7 @@ sys.path.insert(0, str(ROOT))
 
 # Only light modules at the top: transform workers start from a fork server that imports this
 # file as __mp_main__, so Prefect, pandas and DuckDB are imported where they are used.
-from benchmarks.generate import WORDS, _prose, corpus, poll_table  # noqa: E402
+from benchmarks.generate import SITEINFO, WORDS, _prose, corpus, poll_table  # noqa: E402
 
 RUN_DATE = date(2025, 6, 30)  # after every generated date, so no row fails not_after_run_date
 MB = 1e6
@@ -459,18 +459,6 @@ def section_two(
 
 # --- section 3: peak RSS while streaming a dump ---------------------------------------------------
 
-SITEINFO = """  <siteinfo>
-    <sitename>Wikipedia</sitename>
-    <dbname>enwiki</dbname>
-    <base>https://en.wikipedia.org/wiki/Main_Page</base>
-    <generator>MediaWiki 1.42.0-wmf.1</generator>
-    <case>first-letter</case>
-    <namespaces>
-      <namespace key="0" case="first-letter" />
-      <namespace key="1" case="first-letter">Talk</namespace>
-    </namespaces>
-  </siteinfo>
-"""
 DUMP_HEAD = (
     '<?xml version="1.0" encoding="utf-8"?>\n'
     '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" '

@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import duckdb
 
+from benchmarks.generate import SITEINFO
 from flows.article import Article, Cell, CellOrigin, SourceRow, SourceTable
 from flows.check.validate import validate_batch
 from flows.load.warehouse import load_batch
@@ -111,18 +112,6 @@ FLATTENED = (SAMPLE).read_text(encoding="utf-8")
 SERBIA = "Serbia–NATO relations"
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
-SITEINFO = """  <siteinfo>
-    <sitename>Wikipedia</sitename>
-    <dbname>enwiki</dbname>
-    <base>https://en.wikipedia.org/wiki/Main_Page</base>
-    <generator>MediaWiki 1.42.0-wmf.1</generator>
-    <case>first-letter</case>
-    <namespaces>
-      <namespace key="0" case="first-letter" />
-      <namespace key="1" case="first-letter">Talk</namespace>
-    </namespaces>
-  </siteinfo>
-"""
 
 
 def revision_xml(rev_id: int, timestamp: str, text: str) -> str:
